@@ -1,0 +1,109 @@
+package io.github.p2pboot.protocol.ping;
+
+import io.github.p2pboot.swarm.Connection;
+import io.github.p2pboot.swarm.ProtocolHandler;
+import io.github.p2pboot.swarm.Stream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.FixedLengthFrameDecoder;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The libp2p ping protocol ({@code ping/ping.md}): the dialer sends 32 random bytes, the listener
+ * echoes them, and the round trip is the measure.
+ */
+public final class Ping {
+
+    public static final String PROTOCOL_ID = "/ipfs/ping/1.0.0";
+    static final int PAYLOAD_SIZE = 32;
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final ProtocolHandler HANDLER = new PingHandler();
+
+    private Ping() {
+    }
+
+    /** Serves {@value #PROTOCOL_ID}: echoes every 32-byte payload until the peer closes. */
+    public static ProtocolHandler handler() {
+        return HANDLER;
+    }
+
+    /** Pings the peer of {@code connection} once on a new stream and returns the round-trip time. */
+    public static CompletableFuture<Duration> ping(Connection connection) {
+        return connection.newStream(PROTOCOL_ID).thenCompose(Ping::ping);
+    }
+
+    private static CompletableFuture<Duration> ping(Stream stream) {
+        byte[] payload = new byte[PAYLOAD_SIZE];
+        RANDOM.nextBytes(payload);
+        CompletableFuture<Duration> rtt = new CompletableFuture<>();
+        long sentAt = System.nanoTime();
+        stream.channel().pipeline().addLast(new FixedLengthFrameDecoder(PAYLOAD_SIZE), new SimpleChannelInboundHandler<ByteBuf>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, ByteBuf echo) {
+                if (echo.equals(Unpooled.wrappedBuffer(payload))) {
+                    rtt.complete(Duration.ofNanos(System.nanoTime() - sentAt));
+                } else {
+                    rtt.completeExceptionally(new IOException("ping echo from " + stream.remotePeer() + " differs from the payload sent"));
+                }
+                ctx.close();
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                rtt.completeExceptionally(new IOException("ping stream to " + stream.remotePeer() + " closed before the echo"));
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                rtt.completeExceptionally(cause);
+                ctx.close();
+            }
+        });
+        stream.channel().writeAndFlush(Unpooled.wrappedBuffer(payload));
+        rtt.whenComplete((d, e) -> stream.close());
+        return rtt;
+    }
+
+    private static final class PingHandler implements ProtocolHandler {
+        @Override
+        public String protocolId() {
+            return PROTOCOL_ID;
+        }
+
+        @Override
+        public void handleStream(Stream stream) {
+            stream.channel().pipeline().addLast(new FixedLengthFrameDecoder(PAYLOAD_SIZE), new EchoHandler());
+        }
+    }
+
+    private static final class EchoHandler extends SimpleChannelInboundHandler<ByteBuf> {
+        EchoHandler() {
+            super(false);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf payload) {
+            ctx.writeAndFlush(payload);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof ChannelInputShutdownEvent) {
+                // The dialer is done pinging: finish our side too.
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

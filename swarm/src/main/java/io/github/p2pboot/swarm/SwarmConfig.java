@@ -1,0 +1,102 @@
+package io.github.p2pboot.swarm;
+
+import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.multiaddr.Multiaddr;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything a {@link Swarm} is built from. Create it with {@link #builder(PrivateKey)}.
+ *
+ * @param hostKey the node's identity; its peer id is derived from it
+ * @param listenAddresses where to listen; port 0 picks a free port
+ * @param quic QUIC connection settings
+ * @param agentVersion what identify reports as our implementation
+ * @param maxConnections connections beyond this many are refused (inbound) or fail (outbound)
+ * @param negotiationTimeout how long multistream-select may take on one stream
+ * @param ioThreads Netty event-loop threads; 0 lets Netty choose (twice the cores)
+ */
+public record SwarmConfig(
+        PrivateKey hostKey,
+        List<Multiaddr> listenAddresses,
+        QuicSettings quic,
+        String agentVersion,
+        int maxConnections,
+        Duration negotiationTimeout,
+        int ioThreads) {
+
+    public static final String DEFAULT_AGENT_VERSION = "p2pboot/0.1.0";
+
+    public SwarmConfig {
+        Objects.requireNonNull(hostKey, "hostKey");
+        listenAddresses = List.copyOf(listenAddresses);
+        Objects.requireNonNull(quic, "quic");
+        Objects.requireNonNull(agentVersion, "agentVersion");
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections must be at least 1, got " + maxConnections);
+        }
+        QuicSettings.requirePositive("negotiationTimeout", negotiationTimeout);
+        if (ioThreads < 0) {
+            throw new IllegalArgumentException("ioThreads must not be negative, got " + ioThreads);
+        }
+    }
+
+    public static Builder builder(PrivateKey hostKey) {
+        return new Builder(hostKey);
+    }
+
+    /** Builds a {@link SwarmConfig}; every setting but the host key has a default. */
+    public static final class Builder {
+        private final PrivateKey hostKey;
+        private final List<Multiaddr> listenAddresses = new ArrayList<>();
+        private QuicSettings quic = QuicSettings.DEFAULTS;
+        private String agentVersion = DEFAULT_AGENT_VERSION;
+        private int maxConnections = 1024;
+        private Duration negotiationTimeout = Duration.ofSeconds(10);
+        private int ioThreads;
+
+        private Builder(PrivateKey hostKey) {
+            this.hostKey = hostKey;
+        }
+
+        public Builder listen(Multiaddr address) {
+            listenAddresses.add(address);
+            return this;
+        }
+
+        public Builder listen(String address) {
+            return listen(Multiaddr.parse(address));
+        }
+
+        public Builder quic(QuicSettings quic) {
+            this.quic = quic;
+            return this;
+        }
+
+        public Builder agentVersion(String agentVersion) {
+            this.agentVersion = agentVersion;
+            return this;
+        }
+
+        public Builder maxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        public Builder negotiationTimeout(Duration negotiationTimeout) {
+            this.negotiationTimeout = negotiationTimeout;
+            return this;
+        }
+
+        public Builder ioThreads(int ioThreads) {
+            this.ioThreads = ioThreads;
+            return this;
+        }
+
+        public SwarmConfig build() {
+            return new SwarmConfig(hostKey, listenAddresses, quic, agentVersion, maxConnections, negotiationTimeout, ioThreads);
+        }
+    }
+}

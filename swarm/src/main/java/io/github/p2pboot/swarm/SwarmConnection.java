@@ -1,0 +1,123 @@
+package io.github.p2pboot.swarm;
+
+import io.github.p2pboot.identity.PeerId;
+import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.multistream.MultistreamDialer;
+import io.github.p2pboot.transport.MuxedConnection;
+import io.netty.channel.Channel;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The swarm's view of a transport connection: adds ids, timing and protocol negotiation. */
+final class SwarmConnection implements Connection {
+
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final MuxedConnection muxed;
+    private final String id = "c" + IDS.incrementAndGet();
+    private final Instant openedAt = Instant.now();
+    private final Duration negotiationTimeout;
+    private final CompletableFuture<CloseCause> closeFuture = new CompletableFuture<>();
+    private volatile CloseCause overrideCause;
+
+    SwarmConnection(MuxedConnection muxed, Duration negotiationTimeout) {
+        this.muxed = muxed;
+        this.negotiationTimeout = negotiationTimeout;
+        muxed.closeFuture().whenComplete((cause, error) ->
+                closeFuture.complete(overrideCause != null ? overrideCause : cause != null ? cause : CloseCause.error(String.valueOf(error))));
+    }
+
+    MuxedConnection muxed() {
+        return muxed;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public PeerId remotePeer() {
+        return muxed.remotePeer();
+    }
+
+    @Override
+    public Multiaddr remoteAddress() {
+        return muxed.remoteAddress();
+    }
+
+    @Override
+    public Multiaddr localAddress() {
+        return muxed.localAddress();
+    }
+
+    @Override
+    public Direction direction() {
+        return muxed.direction();
+    }
+
+    @Override
+    public String transport() {
+        return muxed.transport();
+    }
+
+    @Override
+    public Instant openedAt() {
+        return openedAt;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return muxed.isOpen();
+    }
+
+    @Override
+    public CompletableFuture<Stream> newStream(String... protocols) {
+        if (protocols.length == 0) {
+            throw new IllegalArgumentException("newStream needs at least one protocol id");
+        }
+        List<String> proposals = List.of(protocols);
+        return muxed.openStream().thenCompose(channel -> negotiate(channel, proposals));
+    }
+
+    private CompletableFuture<Stream> negotiate(Channel channel, List<String> proposals) {
+        CompletableFuture<String> selected = new CompletableFuture<>();
+        var timeout = channel.eventLoop().schedule(() -> {
+            if (selected.completeExceptionally(new TimeoutException("peer " + remotePeer() + " did not agree on any of "
+                    + proposals + " within " + negotiationTimeout.toMillis() + " ms"))) {
+                channel.close();
+            }
+        }, negotiationTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        channel.pipeline().addLast(new MultistreamDialer(proposals, selected));
+        // thenApply runs on the event loop that completes the negotiation, so callers chaining on
+        // the result install their handlers before the stream reads any further data.
+        return selected.whenComplete((p, e) -> timeout.cancel(false))
+                .thenApply(protocol -> new NegotiatedStream(channel, protocol, this, Direction.OUTBOUND));
+    }
+
+    @Override
+    public CompletableFuture<Void> close() {
+        return muxed.close();
+    }
+
+    /** Closes with a cause other than a plain local close, such as a keep-alive timeout. */
+    CompletableFuture<Void> close(CloseCause cause) {
+        overrideCause = cause;
+        return muxed.close();
+    }
+
+    @Override
+    public CompletableFuture<CloseCause> closeFuture() {
+        return closeFuture;
+    }
+
+    @Override
+    public String toString() {
+        return id + " " + muxed;
+    }
+}

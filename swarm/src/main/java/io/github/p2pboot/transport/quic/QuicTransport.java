@@ -1,0 +1,297 @@
+package io.github.p2pboot.transport.quic;
+
+import io.github.p2pboot.identity.PeerId;
+import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.multiaddr.Protocol;
+import io.github.p2pboot.security.tls.Libp2pTrustManager;
+import io.github.p2pboot.security.tls.TlsIdentity;
+import io.github.p2pboot.swarm.QuicSettings;
+import io.github.p2pboot.transport.HostPort;
+import io.github.p2pboot.transport.MuxedConnection;
+import io.github.p2pboot.transport.Transport;
+import io.github.p2pboot.transport.TransportListener;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.quic.NoQuicTokenHandler;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicCodecBuilder;
+import io.netty.handler.codec.quic.QuicServerCodecBuilder;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * libp2p over QUIC v1 (spec {@code quic/README.md}): TLS 1.3 with the libp2p certificate
+ * extension authenticates both peers, ALPN is {@code libp2p}, and every libp2p stream is one
+ * bidirectional QUIC stream. Built on Netty's native QUIC codec (quiche and BoringSSL).
+ *
+ * <p>Listeners accept connections on their own UDP socket; dials go out from one shared UDP
+ * socket per address family.
+ */
+public final class QuicTransport implements Transport {
+
+    /** The ALPN protocol the libp2p QUIC spec requires. */
+    static final String ALPN = "libp2p";
+    static final String NAME = "quic-v1";
+
+    private static final Logger log = LoggerFactory.getLogger(QuicTransport.class);
+    /** Per-connection flow control; generous enough for Kademlia and identify on loopback and WAN. */
+    private static final long MAX_DATA = 16L * 1024 * 1024;
+    private static final long MAX_STREAM_DATA = 1024L * 1024;
+
+    private final QuicSettings settings;
+    private final EventLoopGroup group;
+    private final TransportListener listener;
+    private final QuicSslContext serverSsl;
+    private final QuicSslContext clientSsl;
+    private final ChannelGroup sockets = new DefaultChannelGroup("quic-sockets", GlobalEventExecutor.INSTANCE);
+    private final Map<Boolean, CompletableFuture<Channel>> dialSockets = new ConcurrentHashMap<>();
+    private final List<QuicConnection> connections = new CopyOnWriteArrayList<>();
+    private final ChannelHandler inboundStreamInitializer;
+
+    public QuicTransport(PrivateKey hostKey, QuicSettings settings, EventLoopGroup group, TransportListener listener) {
+        this.settings = settings;
+        this.group = group;
+        this.listener = listener;
+        TlsIdentity tls = TlsIdentity.generate(hostKey);
+        this.serverSsl = QuicSslContextBuilder.forServer(tls.certificateKey(), null, tls.certificate())
+                .trustManager(Libp2pTrustManager.trustManagerFactory())
+                .clientAuth(ClientAuth.REQUIRE)
+                .applicationProtocols(ALPN)
+                .build();
+        this.clientSsl = QuicSslContextBuilder.forClient()
+                .keyManager(tls.certificateKey(), null, tls.certificate())
+                .trustManager(Libp2pTrustManager.trustManagerFactory())
+                .applicationProtocols(ALPN)
+                .build();
+        this.inboundStreamInitializer = new InboundStreamInitializer(listener);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public boolean canDial(Multiaddr address) {
+        return HostPort.match(address, Protocol.UDP, Protocol.QUIC_V1) != null;
+    }
+
+    @Override
+    public boolean canListen(Multiaddr address) {
+        HostPort hostPort = HostPort.match(address, Protocol.UDP, Protocol.QUIC_V1);
+        return hostPort != null && hostPort.isIpLiteral();
+    }
+
+    @Override
+    public Multiaddr listen(Multiaddr address) throws IOException {
+        HostPort hostPort = HostPort.match(address, Protocol.UDP, Protocol.QUIC_V1);
+        if (hostPort == null || !hostPort.isIpLiteral()) {
+            throw new IllegalArgumentException("not a QUIC listen address (/ip4|ip6/<ip>/udp/<port>/quic-v1): " + address);
+        }
+        ChannelHandler codec = configure(new QuicServerCodecBuilder())
+                .sslContext(serverSsl)
+                .tokenHandler(NoQuicTokenHandler.INSTANCE)
+                .handler(new ChannelInitializer<QuicChannel>() {
+                    @Override
+                    protected void initChannel(QuicChannel channel) {
+                        channel.pipeline().addLast(new InboundConnectionHandler());
+                    }
+                })
+                .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .streamHandler(inboundStreamInitializer)
+                .build();
+        ChannelFuture bind = new Bootstrap().group(group).channel(NioDatagramChannel.class)
+                .handler(codec)
+                .bind(hostPort.literalSocketAddress())
+                .awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            BindException e = new BindException("cannot listen on " + address + ": " + bind.cause().getMessage());
+            e.initCause(bind.cause());
+            throw e;
+        }
+        sockets.add(bind.channel());
+        Multiaddr bound = QuicConnection.quicAddress((InetSocketAddress) bind.channel().localAddress());
+        log.debug("QUIC listening on {}", bound);
+        return bound;
+    }
+
+    @Override
+    public CompletableFuture<MuxedConnection> dial(Multiaddr address, PeerId expectedPeer) {
+        HostPort hostPort = HostPort.match(address, Protocol.UDP, Protocol.QUIC_V1);
+        if (hostPort == null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("not a QUIC address: " + address));
+        }
+        return hostPort.resolve()
+                .thenCompose(remote -> dialSocket(remote.getAddress() instanceof Inet6Address)
+                        .thenCompose(socket -> connect(socket, remote, address, expectedPeer)));
+    }
+
+    private CompletableFuture<MuxedConnection> connect(Channel socket, InetSocketAddress remote, Multiaddr address, PeerId expectedPeer) {
+        CompletableFuture<MuxedConnection> result = new CompletableFuture<>();
+        QuicChannel.newBootstrap(socket)
+                .handler(new OutboundConnectionHandler(address, expectedPeer, result))
+                .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .streamHandler(inboundStreamInitializer)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.handshakeTimeout().toMillis())
+                .remoteAddress(remote)
+                .connect()
+                .addListener(f -> {
+                    if (!f.isSuccess()) {
+                        result.completeExceptionally(new IOException("QUIC dial to " + address + " failed: " + describe(f.cause()), f.cause()));
+                    }
+                });
+        return result;
+    }
+
+    private static String describe(Throwable cause) {
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    }
+
+    /** One UDP socket per address family carries all outbound connections of that family. */
+    private CompletableFuture<Channel> dialSocket(boolean ipv6) {
+        return dialSockets.computeIfAbsent(ipv6, v6 -> {
+            CompletableFuture<Channel> socket = new CompletableFuture<>();
+            ChannelHandler codec = configure(new QuicClientCodecBuilder()).sslContext(clientSsl).build();
+            new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
+                    .bind(new InetSocketAddress(v6 ? "::" : "0.0.0.0", 0))
+                    .addListener((ChannelFuture f) -> {
+                        if (f.isSuccess()) {
+                            sockets.add(f.channel());
+                            socket.complete(f.channel());
+                        } else {
+                            dialSockets.remove(v6);
+                            socket.completeExceptionally(f.cause());
+                        }
+                    });
+            return socket;
+        });
+    }
+
+    private <B extends QuicCodecBuilder<B>> B configure(B builder) {
+        return builder
+                .maxIdleTimeout(settings.maxIdleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .initialMaxData(MAX_DATA)
+                .initialMaxStreamDataBidirectionalLocal(MAX_STREAM_DATA)
+                .initialMaxStreamDataBidirectionalRemote(MAX_STREAM_DATA)
+                .initialMaxStreamsBidirectional(settings.maxStreams())
+                // libp2p uses bidirectional streams only.
+                .initialMaxStreamsUnidirectional(0);
+    }
+
+    @Override
+    public void close() {
+        for (QuicConnection connection : connections) {
+            connection.close();
+        }
+        sockets.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        dialSockets.clear();
+    }
+
+    private void track(QuicConnection connection) {
+        connections.add(connection);
+        connection.closeFuture().whenComplete((cause, e) -> connections.remove(connection));
+    }
+
+    /** Authenticates a peer that dialled us once its handshake completes. */
+    private final class InboundConnectionHandler extends ConnectionHandler {
+        @Override
+        public void channelActive(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
+            QuicChannel channel = (QuicChannel) ctx.channel();
+            try {
+                QuicConnection connection = QuicConnection.adopt(channel, this, io.github.p2pboot.swarm.Direction.INBOUND);
+                track(connection);
+                listener.inboundConnection(connection);
+            } catch (Exception e) {
+                log.debug("Refusing inbound QUIC connection from {}: {}", channel.remoteSocketAddress(), e.getMessage());
+                channel.close();
+            }
+            super.channelActive(ctx);
+        }
+    }
+
+    /** Authenticates the peer we dialled and checks it is the one the address named. */
+    private final class OutboundConnectionHandler extends ConnectionHandler {
+        private final Multiaddr address;
+        private final PeerId expectedPeer;
+        private final CompletableFuture<MuxedConnection> result;
+
+        OutboundConnectionHandler(Multiaddr address, PeerId expectedPeer, CompletableFuture<MuxedConnection> result) {
+            this.address = address;
+            this.expectedPeer = expectedPeer;
+            this.result = result;
+        }
+
+        @Override
+        public void channelActive(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
+            QuicChannel channel = (QuicChannel) ctx.channel();
+            try {
+                QuicConnection connection = QuicConnection.adopt(channel, this, io.github.p2pboot.swarm.Direction.OUTBOUND);
+                if (expectedPeer != null && !expectedPeer.equals(connection.remotePeer())) {
+                    connection.close();
+                    result.completeExceptionally(new io.github.p2pboot.transport.PeerIdMismatchException(
+                            expectedPeer, connection.remotePeer(), address.toString()));
+                } else {
+                    track(connection);
+                    result.complete(connection);
+                }
+            } catch (Exception e) {
+                channel.close();
+                result.completeExceptionally(new IOException("QUIC dial to " + address + " failed: " + e.getMessage(), e));
+            }
+            super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelInactive(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
+            result.completeExceptionally(new IOException("QUIC connection to " + address + " closed during the handshake"
+                    + (lastError() != null ? ": " + lastError().getMessage() : "")));
+            super.channelInactive(ctx);
+        }
+    }
+
+    /** Hands every stream the peer opens to the swarm. */
+    @ChannelHandler.Sharable
+    private static final class InboundStreamInitializer extends ChannelInitializer<QuicStreamChannel> {
+        private final TransportListener listener;
+
+        InboundStreamInitializer(TransportListener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        protected void initChannel(QuicStreamChannel stream) {
+            QuicConnection connection = stream.parent().attr(QuicConnection.KEY).get();
+            if (connection == null) {
+                // The peer opened a stream before its connection was authenticated.
+                stream.close();
+                return;
+            }
+            listener.inboundStream(connection, stream);
+        }
+    }
+}
