@@ -1,0 +1,259 @@
+package io.github.p2pboot.swarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.p2pboot.codec.Varint;
+import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.identity.PeerId;
+import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.multiaddr.Protocol;
+import io.github.p2pboot.protocol.identify.Identify;
+import io.github.p2pboot.protocol.ping.Ping;
+import io.github.p2pboot.transport.PeerIdMismatchException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Two or three real swarms talking QUIC over loopback. */
+class SwarmQuicTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    private final TestSwarms swarms = new TestSwarms();
+
+    @AfterEach
+    void closeSwarms() {
+        swarms.close();
+    }
+
+    @Test
+    void dialsAndPingsOverIpv4() throws Exception {
+        Swarm a = swarms.start();
+        Swarm b = swarms.start();
+
+        Connection connection = a.dial(TestSwarms.address(b)).get(10, TimeUnit.SECONDS);
+
+        assertThat(connection.remotePeer()).isEqualTo(b.localPeerId());
+        assertThat(connection.direction()).isEqualTo(Direction.OUTBOUND);
+        assertThat(connection.transport()).isEqualTo("quic-v1");
+        assertThat(Ping.ping(connection).get(10, TimeUnit.SECONDS)).isPositive();
+        await().atMost(WAIT).until(() -> b.connectedPeers().contains(a.localPeerId()));
+        Connection inbound = b.connection(a.localPeerId());
+        assertThat(inbound.direction()).isEqualTo(Direction.INBOUND);
+        assertThat(Ping.ping(inbound).get(10, TimeUnit.SECONDS)).isPositive();
+    }
+
+    @Test
+    void dialsOverIpv6() throws Exception {
+        Swarm a = swarms.start(b -> b.listen("/ip6/::1/udp/0/quic-v1"));
+        Swarm b = swarms.start(c -> c.listen("/ip6/::1/udp/0/quic-v1"));
+
+        Multiaddr address = TestSwarms.address(b);
+        assertThat(address.toString()).startsWith("/ip6/::1/udp/");
+        Connection connection = a.dial(address).get(10, TimeUnit.SECONDS);
+
+        assertThat(Ping.ping(connection).get(10, TimeUnit.SECONDS)).isPositive();
+    }
+
+    @Test
+    void identifyWorksBothWays() throws Exception {
+        Swarm a = swarms.start();
+        Swarm b = swarms.start();
+
+        a.dial(TestSwarms.address(b)).get(10, TimeUnit.SECONDS);
+
+        await().atMost(WAIT).until(() -> a.peerStore().info(b.localPeerId()).isPresent()
+                && b.peerStore().info(a.localPeerId()).isPresent());
+        PeerInfo bSeenByA = a.peerStore().info(b.localPeerId()).orElseThrow();
+        assertThat(bSeenByA.protocols()).contains(Ping.PROTOCOL_ID, Identify.PROTOCOL_ID, Identify.PUSH_PROTOCOL_ID);
+        assertThat(bSeenByA.listenAddresses()).contains(b.listenAddresses().get(0));
+        assertThat(bSeenByA.agentVersion()).isEqualTo(SwarmConfig.DEFAULT_AGENT_VERSION);
+        assertThat(bSeenByA.protocolVersion()).isEqualTo(Identify.PROTOCOL_VERSION);
+        // B reports the address it sees A at: A's dial socket, whose port A knows.
+        Multiaddr observed = bSeenByA.observedAddress().orElseThrow();
+        assertThat(observed.value(Protocol.UDP)).isEqualTo(a.connection(b.localPeerId()).localAddress().value(Protocol.UDP));
+        PeerInfo aSeenByB = b.peerStore().info(a.localPeerId()).orElseThrow();
+        assertThat(aSeenByB.listenAddresses()).contains(a.listenAddresses().get(0));
+        assertThat(aSeenByB.protocols()).contains(Ping.PROTOCOL_ID);
+    }
+
+    @Test
+    void identifyPushAnnouncesANewProtocol() throws Exception {
+        Swarm a = swarms.start();
+        Swarm b = swarms.start();
+        a.dial(TestSwarms.address(b)).get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> a.peerStore().info(b.localPeerId()).isPresent());
+
+        b.registerProtocol(echoHandler("/p2pboot/test/new/1.0.0"));
+
+        await().atMost(WAIT).until(() -> a.peerStore().protocols(b.localPeerId()).contains("/p2pboot/test/new/1.0.0"));
+    }
+
+    @Test
+    void dialToTheWrongPeerIdFailsNamingBothIds() throws Exception {
+        Swarm a = swarms.start();
+        Swarm b = swarms.start();
+        PeerId someoneElse = PeerId.fromPublicKey(PrivateKey.generateEd25519().publicKey());
+
+        CompletableFuture<Connection> dial = a.dial(b.listenAddresses().get(0).withPeerId(someoneElse));
+
+        assertThatThrownBy(() -> dial.get(10, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(PeerIdMismatchException.class)
+                .hasMessageContaining(someoneElse.toString())
+                .hasMessageContaining(b.localPeerId().toString());
+        assertThat(a.connectedPeers()).doesNotContain(b.localPeerId());
+        // b goes on serving: a correct dial succeeds.
+        assertThat(Ping.ping(a.dial(TestSwarms.address(b)).get(10, TimeUnit.SECONDS)).get(10, TimeUnit.SECONDS)).isPositive();
+    }
+
+    @Test
+    void registeredProtocolServesStreams() throws Exception {
+        Swarm a = swarms.start();
+        Swarm b = swarms.start();
+        b.registerProtocol(echoHandler("/p2pboot/echo/1.0.0"));
+        a.peerStore().addAddresses(b.localPeerId(), b.listenAddresses());
+
+        byte[] reply = roundTrip(a.newStream(b.localPeerId(), "/p2pboot/echo/1.0.0").get(10, TimeUnit.SECONDS),
+                "hello over QUIC".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(new String(reply, StandardCharsets.UTF_8)).isEqualTo("hello over QUIC");
+    }
+
+    @Test
+    void unknownProtocolIsRefusedAndTheConnectionGoesOn() throws Exception {
+        Swarm a = swarms.start();
+        Swarm b = swarms.start();
+        Connection connection = a.dial(TestSwarms.address(b)).get(10, TimeUnit.SECONDS);
+
+        CompletableFuture<Stream> stream = connection.newStream("/p2pboot/unknown/1.0.0");
+
+        assertThatThrownBy(() -> stream.get(10, TimeUnit.SECONDS)).hasMessageContaining("/p2pboot/unknown/1.0.0");
+        assertThat(connection.isOpen()).isTrue();
+        assertThat(Ping.ping(connection).get(10, TimeUnit.SECONDS)).isPositive();
+    }
+
+    @Test
+    void oversizedMultistreamMessageClosesOnlyThatStream() throws Exception {
+        Swarm a = swarms.start();
+        Swarm b = swarms.start();
+        SwarmConnection connection = (SwarmConnection) a.dial(TestSwarms.address(b)).get(10, TimeUnit.SECONDS);
+
+        Channel raw = connection.muxed().openStream().get(10, TimeUnit.SECONDS);
+        ByteBuf oversized = Unpooled.buffer();
+        Varint.write(100_000, oversized);
+        oversized.writeZero(2_000);
+        raw.writeAndFlush(oversized);
+
+        assertThat(raw.closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(connection.isOpen()).isTrue();
+        assertThat(Ping.ping(connection).get(10, TimeUnit.SECONDS)).isPositive();
+    }
+
+    @Test
+    void closeTellsThePeer() throws Exception {
+        Swarm a = swarms.start();
+        Swarm b = swarms.start();
+        List<CloseCause> seenByB = new CopyOnWriteArrayList<>();
+        b.addListener(new SwarmListener() {
+            @Override
+            public void connectionClosed(Connection connection, CloseCause cause) {
+                seenByB.add(cause);
+            }
+        });
+        Connection connection = a.dial(TestSwarms.address(b)).get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> b.connectedPeers().contains(a.localPeerId()));
+
+        connection.close().get(10, TimeUnit.SECONDS);
+
+        assertThat(connection.closeFuture().get(10, TimeUnit.SECONDS).kind()).isEqualTo(CloseCause.Kind.LOCAL);
+        await().atMost(WAIT).until(() -> !seenByB.isEmpty());
+        assertThat(seenByB.get(0).kind()).isEqualTo(CloseCause.Kind.REMOTE);
+        assertThat(b.connectedPeers()).doesNotContain(a.localPeerId());
+    }
+
+    @Test
+    void busyPortFailsStartNamingTheAddress() throws Exception {
+        Swarm a = swarms.start();
+        Multiaddr taken = a.listenAddresses().get(0);
+
+        Swarm second = new Swarm(SwarmConfig.builder(PrivateKey.generateEd25519()).ioThreads(1).listen(taken).build());
+
+        assertThatThrownBy(second::start).hasMessageContaining(taken.toString());
+        assertThat(second.isRunning()).isFalse();
+    }
+
+    @Test
+    void listenAddressWithoutTransportIsRefused() {
+        Swarm swarm = new Swarm(SwarmConfig.builder(PrivateKey.generateEd25519()).ioThreads(1)
+                .listen("/ip4/127.0.0.1/udp/0").build());
+
+        assertThatThrownBy(swarm::start).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("/ip4/127.0.0.1/udp/0");
+    }
+
+    static ProtocolHandler echoHandler(String protocolId) {
+        return new ProtocolHandler() {
+            @Override
+            public String protocolId() {
+                return protocolId;
+            }
+
+            @Override
+            public void handleStream(Stream stream) {
+                stream.channel().pipeline().addLast(new SimpleChannelInboundHandler<ByteBuf>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
+                        ctx.writeAndFlush(msg.retain());
+                    }
+
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+                            ctx.close();
+                        }
+                    }
+                });
+            }
+        };
+    }
+
+    /** Writes {@code data}, half-closes, and collects everything until the peer closes. */
+    static byte[] roundTrip(Stream stream, byte[] data) throws Exception {
+        CompletableFuture<byte[]> reply = new CompletableFuture<>();
+        ByteBuf collected = Unpooled.buffer();
+        stream.channel().pipeline().addLast(new SimpleChannelInboundHandler<ByteBuf>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
+                collected.writeBytes(msg);
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+                    reply.complete(io.netty.buffer.ByteBufUtil.getBytes(collected));
+                    ctx.close();
+                }
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                reply.complete(io.netty.buffer.ByteBufUtil.getBytes(collected));
+            }
+        });
+        stream.channel().writeAndFlush(Unpooled.wrappedBuffer(data))
+                .addListener(f -> ((io.netty.channel.socket.DuplexChannel) stream.channel()).shutdownOutput());
+        return reply.get(10, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,44 @@
+package io.github.p2pboot.swarm;
+
+import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.multiaddr.Multiaddr;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** Starts swarms on loopback for a test and closes them all at the end. */
+public final class TestSwarms implements AutoCloseable {
+
+    public static final String LOOPBACK_QUIC = "/ip4/127.0.0.1/udp/0/quic-v1";
+
+    private final List<Swarm> swarms = new ArrayList<>();
+
+    public Swarm start() {
+        return start(b -> { });
+    }
+
+    public Swarm start(Consumer<SwarmConfig.Builder> customizer) {
+        SwarmConfig.Builder builder = SwarmConfig.builder(PrivateKey.generateEd25519()).ioThreads(1);
+        customizer.accept(builder);
+        SwarmConfig config = builder.build();
+        if (config.listenAddresses().isEmpty()) {
+            config = SwarmConfig.builder(config.hostKey()).ioThreads(1).quic(config.quic())
+                    .negotiationTimeout(config.negotiationTimeout()).maxConnections(config.maxConnections())
+                    .listen(LOOPBACK_QUIC).build();
+        }
+        Swarm swarm = new Swarm(config);
+        swarm.start();
+        swarms.add(swarm);
+        return swarm;
+    }
+
+    /** The swarm's first listen address with its {@code /p2p} id. */
+    public static Multiaddr address(Swarm swarm) {
+        return swarm.listenAddresses().get(0).withPeerId(swarm.localPeerId());
+    }
+
+    @Override
+    public void close() {
+        swarms.forEach(Swarm::close);
+    }
+}
