@@ -1,0 +1,116 @@
+package io.github.p2pboot.multistream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The initiator side of multistream-select 1.0: proposes {@code protocols} in order until the
+ * peer echoes one, then removes itself and completes {@code selected} with it. Bytes that arrived
+ * after the echo are kept for the handlers added in a callback on {@code selected}.
+ *
+ * <p>The header and the first proposal go out together, saving a round trip, as the spec allows.
+ * Bad input, a peer that supports none of the protocols, or a stream closed early fails
+ * {@code selected} with a {@link ProtocolNegotiationException} and closes this stream only.
+ */
+public final class MultistreamDialer extends ByteToMessageDecoder {
+
+    private final List<String> protocols;
+    private final CompletableFuture<String> selected;
+    private boolean started;
+    private boolean headerReceived;
+    private int proposal;
+
+    public MultistreamDialer(List<String> protocols, CompletableFuture<String> selected) {
+        if (protocols.isEmpty()) {
+            throw new IllegalArgumentException("at least one protocol to propose is needed");
+        }
+        this.protocols = List.copyOf(protocols);
+        this.selected = selected;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            start(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        start(ctx);
+        super.channelActive(ctx);
+    }
+
+    private void start(ChannelHandlerContext ctx) {
+        if (!started) {
+            started = true;
+            ctx.writeAndFlush(Messages.encode(ctx.alloc(), Messages.HEADER, protocols.get(0)));
+        }
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (selected.isDone()) {
+            return;
+        }
+        try {
+            String message;
+            while (!selected.isDone() && (message = Messages.read(in)) != null) {
+                handle(ctx, message);
+            }
+        } catch (ProtocolNegotiationException e) {
+            in.skipBytes(in.readableBytes());
+            fail(ctx, e);
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, String message) throws ProtocolNegotiationException {
+        if (!headerReceived) {
+            if (!Messages.HEADER.equals(message)) {
+                throw new ProtocolNegotiationException("expected multistream header " + Messages.HEADER + ", got '" + message + "'");
+            }
+            headerReceived = true;
+            return;
+        }
+        String proposed = protocols.get(proposal);
+        if (proposed.equals(message)) {
+            // Step aside first: removal hands buffered bytes on once the caller's handlers, added
+            // while completing the future below, are in place. The decoder's removal is deferred
+            // until decode returns, so the order holds.
+            ctx.pipeline().remove(this);
+            selected.complete(proposed);
+            return;
+        }
+        if (!Messages.NOT_AVAILABLE.equals(message)) {
+            throw new ProtocolNegotiationException("peer answered '" + message + "' to the proposal of " + proposed);
+        }
+        if (++proposal >= protocols.size()) {
+            throw new ProtocolNegotiationException("peer supports none of " + protocols);
+        }
+        ctx.writeAndFlush(Messages.encode(ctx.alloc(), protocols.get(proposal)));
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof ChannelInputShutdownEvent && !selected.isDone()) {
+            fail(ctx, new ProtocolNegotiationException("stream closed by the peer during protocol negotiation of " + protocols));
+            return;
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        selected.completeExceptionally(new ProtocolNegotiationException("stream closed during protocol negotiation of " + protocols));
+        super.channelInactive(ctx);
+    }
+
+    private void fail(ChannelHandlerContext ctx, ProtocolNegotiationException e) {
+        selected.completeExceptionally(e);
+        ctx.close();
+    }
+}
