@@ -78,11 +78,12 @@ public final class MultistreamDialer extends ByteToMessageDecoder {
         }
         String proposed = protocols.get(proposal);
         if (proposed.equals(message)) {
-            // Step aside first: removal hands buffered bytes on once the caller's handlers, added
-            // while completing the future below, are in place. The decoder's removal is deferred
-            // until decode returns, so the order holds.
-            ctx.pipeline().remove(this);
+            // Complete first: callbacks chained to the future add the caller's handlers behind
+            // this one. Removing this decoder then hands the bytes buffered after the echo to them.
             selected.complete(proposed);
+            if (ctx.channel().isOpen()) {
+                ctx.pipeline().remove(this);
+            }
             return;
         }
         if (!Messages.NOT_AVAILABLE.equals(message)) {
