@@ -79,7 +79,7 @@ final class QuicConnection implements MuxedConnection {
         }
         QuicConnectionCloseEvent peerClose = handler.peerClose();
         if (peerClose != null) {
-            String reason = new String(peerClose.reason(), StandardCharsets.UTF_8);
+            String reason = reasonOf(peerClose);
             return new CloseCause(CloseCause.Kind.REMOTE, (peerClose.isApplicationClose() ? "application" : "transport")
                     + " close, code " + peerClose.error() + (reason.isEmpty() ? "" : ", reason '" + reason + "'"));
         }
@@ -88,6 +88,15 @@ final class QuicConnection implements MuxedConnection {
             return CloseCause.error(String.valueOf(error.getMessage()));
         }
         return new CloseCause(CloseCause.Kind.REMOTE, "connection closed");
+    }
+
+    private static String reasonOf(QuicConnectionCloseEvent close) {
+        try {
+            return new String(close.reason(), StandardCharsets.UTF_8);
+        } catch (NullPointerException e) {
+            // Netty 4.2.18's reason() dereferences a null reason when the peer sent none.
+            return "";
+        }
     }
 
     @Override
