@@ -96,7 +96,7 @@ class SwarmQuicTest {
         a.dial(TestSwarms.address(b)).get(10, TimeUnit.SECONDS);
         await().atMost(WAIT).until(() -> a.peerStore().info(b.localPeerId()).isPresent());
 
-        b.registerProtocol(echoHandler("/p2pboot/test/new/1.0.0"));
+        b.registerProtocol(SwarmQuicTestSupport.echoHandler("/p2pboot/test/new/1.0.0"));
 
         await().atMost(WAIT).until(() -> a.peerStore().protocols(b.localPeerId()).contains("/p2pboot/test/new/1.0.0"));
     }
@@ -122,10 +122,10 @@ class SwarmQuicTest {
     void registeredProtocolServesStreams() throws Exception {
         Swarm a = swarms.start();
         Swarm b = swarms.start();
-        b.registerProtocol(echoHandler("/p2pboot/echo/1.0.0"));
+        b.registerProtocol(SwarmQuicTestSupport.echoHandler("/p2pboot/echo/1.0.0"));
         a.peerStore().addAddresses(b.localPeerId(), b.listenAddresses());
 
-        byte[] reply = roundTrip(a.newStream(b.localPeerId(), "/p2pboot/echo/1.0.0").get(10, TimeUnit.SECONDS),
+        byte[] reply = SwarmQuicTestSupport.roundTrip(a.newStream(b.localPeerId(), "/p2pboot/echo/1.0.0").get(10, TimeUnit.SECONDS),
                 "hello over QUIC".getBytes(StandardCharsets.UTF_8));
 
         assertThat(new String(reply, StandardCharsets.UTF_8)).isEqualTo("hello over QUIC");
@@ -202,59 +202,5 @@ class SwarmQuicTest {
 
         assertThatThrownBy(swarm::start).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("/ip4/127.0.0.1/udp/0");
-    }
-
-    static ProtocolHandler echoHandler(String protocolId) {
-        return new ProtocolHandler() {
-            @Override
-            public String protocolId() {
-                return protocolId;
-            }
-
-            @Override
-            public void handleStream(Stream stream) {
-                stream.channel().pipeline().addLast(new SimpleChannelInboundHandler<ByteBuf>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
-                        ctx.writeAndFlush(msg.retain());
-                    }
-
-                    @Override
-                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
-                            ctx.close();
-                        }
-                    }
-                });
-            }
-        };
-    }
-
-    /** Writes {@code data}, half-closes, and collects everything until the peer closes. */
-    static byte[] roundTrip(Stream stream, byte[] data) throws Exception {
-        CompletableFuture<byte[]> reply = new CompletableFuture<>();
-        ByteBuf collected = Unpooled.buffer();
-        stream.channel().pipeline().addLast(new SimpleChannelInboundHandler<ByteBuf>() {
-            @Override
-            protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
-                collected.writeBytes(msg);
-            }
-
-            @Override
-            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
-                    reply.complete(io.netty.buffer.ByteBufUtil.getBytes(collected));
-                    ctx.close();
-                }
-            }
-
-            @Override
-            public void channelInactive(ChannelHandlerContext ctx) {
-                reply.complete(io.netty.buffer.ByteBufUtil.getBytes(collected));
-            }
-        });
-        stream.channel().writeAndFlush(Unpooled.wrappedBuffer(data))
-                .addListener(f -> ((io.netty.channel.socket.DuplexChannel) stream.channel()).shutdownOutput());
-        return reply.get(10, TimeUnit.SECONDS);
     }
 }

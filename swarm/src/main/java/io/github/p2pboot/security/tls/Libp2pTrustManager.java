@@ -18,6 +18,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 public final class Libp2pTrustManager extends X509ExtendedTrustManager {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Libp2pTrustManager.class);
+
     public static final Libp2pTrustManager INSTANCE = new Libp2pTrustManager();
 
     private Libp2pTrustManager() {
@@ -41,34 +43,47 @@ public final class Libp2pTrustManager extends X509ExtendedTrustManager {
         };
     }
 
+    /** Verifies and logs why a peer's certificate was refused: the TLS alert only says that it was. */
+    private static void check(X509Certificate[] chain) throws CertificateException {
+        try {
+            Libp2pCertificates.verify(chain);
+        } catch (CertificateException e) {
+            log.debug("Refusing a peer certificate: {}", e.getMessage());
+            throw e;
+        } catch (RuntimeException e) {
+            log.debug("Refusing a peer certificate that cannot be read: {}", e.toString());
+            throw new CertificateException("cannot read the peer certificate: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        Libp2pCertificates.verify(chain);
+        check(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        Libp2pCertificates.verify(chain);
+        check(chain);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        Libp2pCertificates.verify(chain);
+        check(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        Libp2pCertificates.verify(chain);
+        check(chain);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        Libp2pCertificates.verify(chain);
+        check(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        Libp2pCertificates.verify(chain);
+        check(chain);
     }
 
     @Override

@@ -1,0 +1,246 @@
+// A plain js-libp2p node for p2pboot's interop tests, controlled over stdin/stdout.
+//
+//   node --import ./polyfill.mjs peer.mjs [--seed HEX64] [--quic-port N] [--tcp-port N] [--no-tcp]
+//                                         [--kad] [--kad-protocol ID]
+//   node --import ./polyfill.mjs peer.mjs ping <multiaddr>      (one-shot, for humans)
+//
+// stdout carries only JSON lines: first {"event":"ready",...}, then events and command replies.
+// Commands arrive on stdin as JSON lines {"id":1,"cmd":"dial","addr":"..."}; each gets exactly one
+// reply {"id":1,"ok":true,"result":...} or {"id":1,"ok":false,"error":"..."}. Logs go to stderr.
+// The node listens on loopback only.
+import { createInterface } from 'node:readline'
+import { createLibp2p } from 'libp2p'
+import { quic } from '@chainsafe/libp2p-quic'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify, identifyPush } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { CID } from 'multiformats/cid'
+
+const ECHO_PROTOCOL = '/p2pboot/echo/1.0.0'
+const COMMAND_TIMEOUT_MS = 20_000
+
+function parseArgs (argv) {
+  const options = { quicPort: 0, tcpPort: 0, tcp: true, kad: false, kadProtocol: '/ipfs/kad/1.0.0', positional: [] }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--seed') options.seed = argv[++i]
+    else if (arg === '--quic-port') options.quicPort = Number(argv[++i])
+    else if (arg === '--tcp-port') options.tcpPort = Number(argv[++i])
+    else if (arg === '--no-tcp') options.tcp = false
+    else if (arg === '--kad') options.kad = true
+    else if (arg === '--kad-protocol') options.kadProtocol = argv[++i]
+    else options.positional.push(arg)
+  }
+  return options
+}
+
+async function createNode (options) {
+  const init = {
+    addresses: { listen: [`/ip4/127.0.0.1/udp/${options.quicPort}/quic-v1`] },
+    transports: [quic()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify(), identifyPush: identifyPush(), ping: ping() }
+  }
+  if (options.seed) {
+    if (!/^[0-9a-fA-F]{64}$/.test(options.seed)) throw new Error('--seed needs 64 hex characters')
+    init.privateKey = await generateKeyPairFromSeed('Ed25519', Buffer.from(options.seed, 'hex'))
+  }
+  if (options.tcp) {
+    init.addresses.listen.push(`/ip4/127.0.0.1/tcp/${options.tcpPort}`)
+    init.transports.push(tcp())
+  }
+  if (options.kad) {
+    init.services.dht = kadDHT({
+      protocol: options.kadProtocol,
+      clientMode: false,
+      // The default mapper drops loopback addresses, which would keep every test peer out of the table.
+      peerInfoMapper: passthroughMapper,
+      // Records need a validator and selector for their key namespace: /test/... accepts anything.
+      validators: { test: async () => {} },
+      selectors: { test: () => 0 }
+    })
+  }
+  const node = await createLibp2p(init)
+  await node.handle(ECHO_PROTOCOL, async (stream) => {
+    for await (const chunk of stream) {
+      stream.send(chunk.subarray ? chunk.subarray() : chunk)
+    }
+    await stream.close()
+  })
+  return node
+}
+
+const emit = (object) => process.stdout.write(JSON.stringify(object) + '\n')
+const b64 = (bytes) => Buffer.from(bytes).toString('base64')
+const fromB64 = (text) => new Uint8Array(Buffer.from(text ?? '', 'base64'))
+const key = (text) => new TextEncoder().encode(text)
+
+// A dial target: a multiaddr string or a peer id string.
+const target = (value) => value.startsWith('/') ? multiaddr(value) : peerIdFromString(value)
+
+async function collect (events, pick) {
+  const results = []
+  for await (const event of events) {
+    const value = pick(event)
+    if (value !== undefined) results.push(value)
+  }
+  return results
+}
+
+function commands (node) {
+  const dht = () => {
+    if (!node.services.dht) throw new Error('kad-dht is not enabled (start with --kad)')
+    return node.services.dht
+  }
+  return {
+    async dial ({ addr }) {
+      const connection = await node.dial(target(addr))
+      return { peerId: connection.remotePeer.toString(), remoteAddr: connection.remoteAddr.toString() }
+    },
+    async ping ({ addr, peerId }) {
+      return await node.services.ping.ping(target(addr ?? peerId))
+    },
+    async hangUp ({ peerId }) {
+      await node.hangUp(peerIdFromString(peerId))
+      return true
+    },
+    async peerInfo ({ peerId }) {
+      const peer = await node.peerStore.get(peerIdFromString(peerId))
+      return { protocols: peer.protocols, addresses: peer.addresses.map(a => a.multiaddr.toString()) }
+    },
+    async connections () {
+      return node.getConnections().map(c => ({
+        remotePeer: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString(), direction: c.direction, status: c.status
+      }))
+    },
+    async echo ({ addr, peerId, protocol, data }) {
+      const stream = await node.dialProtocol(target(addr ?? peerId), protocol ?? ECHO_PROTOCOL)
+      stream.send(fromB64(data))
+      await stream.close()
+      const chunks = []
+      for await (const chunk of stream) chunks.push(Buffer.from(chunk.subarray ? chunk.subarray() : chunk))
+      return b64(Buffer.concat(chunks))
+    },
+    async kadPut ({ key: k, value }) {
+      await collect(dht().put(key(k), fromB64(value)), () => undefined)
+      return true
+    },
+    async kadGet ({ key: k }) {
+      const values = await collect(dht().get(key(k)), e => e.name === 'VALUE' ? b64(e.value) : undefined)
+      if (values.length === 0) throw new Error(`no value found for ${k}`)
+      return values[0]
+    },
+    async kadFindPeer ({ peerId }) {
+      const found = await collect(dht().findPeer(peerIdFromString(peerId)),
+        e => e.name === 'FINAL_PEER' ? e.peer.multiaddrs.map(a => a.toString()) : undefined)
+      if (found.length === 0) throw new Error(`peer ${peerId} not found`)
+      return found[0]
+    },
+    async kadClosestPeers ({ key: k, peerId }) {
+      const bytes = peerId ? peerIdFromString(peerId).toMultihash().bytes : key(k)
+      const peers = await collect(dht().getClosestPeers(bytes), e => e.name === 'FINAL_PEER' ? e.peer.id.toString() : undefined)
+      return [...new Set(peers)]
+    },
+    async kadProvide ({ cid }) {
+      await collect(dht().provide(CID.parse(cid)), () => undefined)
+      return true
+    },
+    async kadFindProviders ({ cid }) {
+      const providers = await collect(dht().findProviders(CID.parse(cid)),
+        e => e.name === 'PROVIDER' ? e.providers.map(p => p.id.toString()) : undefined)
+      return [...new Set(providers.flat())]
+    },
+    async routingTable () {
+      const table = dht().routingTable
+      return [...(table.kb?.toIterable?.() ?? [])].map(contact => contact.peerId.toString())
+    },
+    async stop () {
+      setTimeout(async () => { await node.stop(); process.exit(0) }, 10)
+      return true
+    }
+  }
+}
+
+function withTimeout (promise, ms, what) {
+  let timer
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+async function serve (options) {
+  const node = await createNode(options)
+  node.addEventListener('peer:connect', (e) => emit({ event: 'peer:connect', peerId: e.detail.toString() }))
+  node.addEventListener('peer:disconnect', (e) => emit({ event: 'peer:disconnect', peerId: e.detail.toString() }))
+  node.addEventListener('peer:identify', (e) => {
+    const r = e.detail
+    emit({
+      event: 'peer:identify',
+      peerId: r.peerId.toString(),
+      protocols: r.protocols,
+      listenAddrs: r.listenAddrs.map(a => a.toString()),
+      observedAddr: r.observedAddr?.toString(),
+      agentVersion: r.agentVersion,
+      protocolVersion: r.protocolVersion
+    })
+  })
+  emit({ event: 'ready', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(a => a.toString()) })
+
+  const handlers = commands(node)
+  const lines = createInterface({ input: process.stdin })
+  lines.on('line', async (line) => {
+    let request
+    try {
+      request = JSON.parse(line)
+    } catch (err) {
+      emit({ id: null, ok: false, error: `not JSON: ${err.message}` })
+      return
+    }
+    const handler = handlers[request.cmd]
+    if (!handler) {
+      emit({ id: request.id, ok: false, error: `unknown command '${request.cmd}'` })
+      return
+    }
+    try {
+      const result = await withTimeout(handler(request), COMMAND_TIMEOUT_MS, request.cmd)
+      emit({ id: request.id, ok: true, result })
+    } catch (err) {
+      emit({ id: request.id, ok: false, error: err.message ?? String(err) })
+    }
+  })
+  // The test harness going away closes stdin: stop rather than linger.
+  lines.on('close', async () => { await node.stop(); process.exit(0) })
+}
+
+async function pingOnce (address) {
+  const node = await createNode({ quicPort: 0, tcp: true, tcpPort: 0, kad: false })
+  try {
+    const connection = await withTimeout(node.dial(multiaddr(address)), COMMAND_TIMEOUT_MS, 'dial')
+    console.log(`connected to ${connection.remotePeer} over ${connection.remoteAddr}`)
+    for (let i = 0; i < 3; i++) {
+      const rtt = await withTimeout(node.services.ping.ping(multiaddr(address)), COMMAND_TIMEOUT_MS, 'ping')
+      console.log(`ping ${i + 1}: ${rtt} ms`)
+    }
+  } finally {
+    await node.stop()
+  }
+}
+
+const options = parseArgs(process.argv.slice(2))
+if (options.positional[0] === 'ping') {
+  if (!options.positional[1]) {
+    console.error('usage: peer.mjs ping <multiaddr>')
+    process.exit(2)
+  }
+  pingOnce(options.positional[1]).then(() => process.exit(0), (err) => { console.error(`ping failed: ${err.message}`); process.exit(1) })
+} else {
+  serve(options).catch((err) => { console.error(err); process.exit(1) })
+}

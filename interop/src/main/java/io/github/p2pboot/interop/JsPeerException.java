@@ -1,0 +1,9 @@
+package io.github.p2pboot.interop;
+
+/** A command the js peer answered with an error; the message carries the js side's error. */
+public class JsPeerException extends RuntimeException {
+
+    public JsPeerException(String message) {
+        super(message);
+    }
+}
