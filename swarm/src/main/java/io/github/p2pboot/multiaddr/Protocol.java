@@ -15,7 +15,7 @@ public enum Protocol {
     DNS6(55, "dns6", Protocol.VARIABLE),
     IP6(41, "ip6", 128),
     UDP(273, "udp", 16),
-    QUIC_V1(0x01cc, "quic-v1", 0),
+    QUIC_V1(0x01cd, "quic-v1", 0),
     P2P(421, "p2p", Protocol.VARIABLE);
 
     /** The size of protocols whose value carries its own length prefix. */
