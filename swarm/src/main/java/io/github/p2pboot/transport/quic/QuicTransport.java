@@ -134,7 +134,10 @@ public final class QuicTransport implements Transport {
             throw e;
         }
         sockets.add(bind.channel());
-        Multiaddr bound = QuicConnection.quicAddress((InetSocketAddress) bind.channel().localAddress());
+        // The requested host with the chosen port: a socket bound to 0.0.0.0 may report itself as
+        // the dual-stack '::', which would misdescribe an IPv4 listener.
+        int port = ((InetSocketAddress) bind.channel().localAddress()).getPort();
+        Multiaddr bound = QuicConnection.quicAddress(new InetSocketAddress(hostPort.literalSocketAddress().getAddress(), port));
         log.debug("QUIC listening on {}", bound);
         return bound;
     }
