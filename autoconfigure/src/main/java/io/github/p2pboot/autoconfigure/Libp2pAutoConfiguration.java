@@ -1,18 +1,25 @@
 package io.github.p2pboot.autoconfigure;
 
 import io.github.p2pboot.identity.KeyFile;
+import io.github.p2pboot.identity.KeyFileInUseException;
 import io.github.p2pboot.identity.PrivateKey;
-import io.github.p2pboot.swarm.QuicSettings;
+import io.github.p2pboot.swarm.ProtocolHandler;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmConfig;
+import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 
-/** Runs a libp2p {@link Swarm} configured from {@code libp2p.*}. */
+/**
+ * Runs a libp2p node configured from {@code libp2p.*}: its identity, the {@link Swarm}, the
+ * connectivity that joins the network through the bootstrap peers and rejoins it after outages, and
+ * the lifecycle that starts and stops them with the application.
+ */
 @AutoConfiguration
 @ConditionalOnBooleanProperty(name = "libp2p.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(Libp2pProperties.class)
@@ -22,7 +29,15 @@ public class Libp2pAutoConfiguration {
     @ConditionalOnMissingBean
     @ConditionalOnBooleanProperty(name = "libp2p.identity.ephemeral", havingValue = false, matchIfMissing = true)
     KeyFile libp2pKeyFile(Libp2pProperties properties) {
-        return KeyFile.open(properties.getIdentity().getKeyFile());
+        try {
+            return KeyFile.open(properties.getIdentity().getKeyFile());
+        } catch (KeyFileInUseException e) {
+            throw new Libp2pConfigurationException("libp2p.identity.key-file", properties.getIdentity().getKeyFile(), e.getMessage(),
+                    "Give each node its own key file (libp2p.identity.key-file), or set libp2p.identity.ephemeral=true.", e);
+        } catch (RuntimeException e) {
+            throw new Libp2pConfigurationException("libp2p.identity.key-file", properties.getIdentity().getKeyFile(), e.getMessage(),
+                    "Point libp2p.identity.key-file at a readable libp2p key file, or at a path where one can be created.", e);
+        }
     }
 
     @Bean
@@ -35,22 +50,31 @@ public class Libp2pAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     SwarmConfig libp2pSwarmConfig(Libp2pProperties properties, PrivateKey hostKey) {
-        Libp2pProperties.Quic quic = properties.getQuic();
-        SwarmConfig.Builder builder = SwarmConfig.builder(hostKey)
-                .quic(new QuicSettings(quic.getMaxIdleTimeout(), quic.getKeepAliveInterval(), quic.getHandshakeTimeout(), quic.getMaxStreams()));
-        properties.getListen().forEach(builder::listen);
-        return builder.build();
+        Libp2pSettings.checkKademlia(properties.getKademlia());
+        return Libp2pSettings.swarmConfig(properties, hostKey);
     }
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    Swarm libp2pSwarm(SwarmConfig config) {
-        return new Swarm(config);
+    Swarm libp2pSwarm(SwarmConfig config, ObjectProvider<ProtocolHandler> protocolHandlers,
+            ObjectProvider<SwarmCustomizer> customizers) {
+        Swarm swarm = new Swarm(config);
+        protocolHandlers.orderedStream().forEach(swarm::registerProtocol);
+        customizers.orderedStream().forEach(customizer -> customizer.customize(swarm));
+        return swarm;
     }
 
     @Bean
     @ConditionalOnMissingBean
-    SwarmLifecycle libp2pSwarmLifecycle(Swarm swarm) {
-        return new SwarmLifecycle(swarm);
+    PeerConnectivity libp2pPeerConnectivity(Swarm swarm, Libp2pProperties properties, ApplicationEventPublisher events) {
+        Duration dialTimeout = swarm.config().quic().handshakeTimeout().plusSeconds(2);
+        return new PeerConnectivity(swarm, Libp2pSettings.bootstrapPeers(properties), Libp2pSettings.minPeers(properties.getHealth()),
+                Libp2pSettings.reconnect(properties.getReconnect()), dialTimeout, events);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    SwarmLifecycle libp2pSwarmLifecycle(Swarm swarm, PeerConnectivity connectivity, Libp2pProperties properties) {
+        return new SwarmLifecycle(swarm, connectivity, properties.getBootstrap().isDialOnStart(), properties.getListen());
     }
 }

@@ -6,7 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
-/** The {@code libp2p.*} settings of the node. */
+/**
+ * The {@code libp2p.*} settings of the node. Validated when the node is built: a wrong value stops
+ * start-up with a message naming the property and the fix.
+ */
 @ConfigurationProperties("libp2p")
 public class Libp2pProperties {
 
@@ -15,10 +18,20 @@ public class Libp2pProperties {
 
     private final Identity identity = new Identity();
 
-    /** Multiaddrs to listen on; port 0 picks a free port. */
+    /** Multiaddrs to listen on. Port 0 picks a free port. QUIC only for now: TCP is not yet available. */
     private List<String> listen = new ArrayList<>(List.of("/ip4/0.0.0.0/udp/4001/quic-v1"));
 
     private final Quic quic = new Quic();
+
+    private final Tcp tcp = new Tcp();
+
+    private final Kademlia kademlia = new Kademlia();
+
+    private final Bootstrap bootstrap = new Bootstrap();
+
+    private final Reconnect reconnect = new Reconnect();
+
+    private final Health health = new Health();
 
     public boolean isEnabled() {
         return enabled;
@@ -44,13 +57,36 @@ public class Libp2pProperties {
         return quic;
     }
 
+    public Tcp getTcp() {
+        return tcp;
+    }
+
+    public Kademlia getKademlia() {
+        return kademlia;
+    }
+
+    public Bootstrap getBootstrap() {
+        return bootstrap;
+    }
+
+    public Reconnect getReconnect() {
+        return reconnect;
+    }
+
+    public Health getHealth() {
+        return health;
+    }
+
     public static class Identity {
 
-        /** File holding the node's private key (libp2p protobuf format); created with owner-only permissions when missing. */
+        /**
+         * File holding the node's private key (libp2p protobuf format), so that the peer id survives
+         * restarts. Created with owner-only permissions when missing; locked while the node runs.
+         */
         private Path keyFile = Path.of(".libp2p", "identity.key");
 
         /** Use a fresh in-memory identity instead of the key file: a new peer id at every start. */
-        private boolean ephemeral;
+        private boolean ephemeral = false;
 
         public Path getKeyFile() {
             return keyFile;
@@ -71,10 +107,10 @@ public class Libp2pProperties {
 
     public static class Quic {
 
-        /** A connection that receives nothing for this long is closed (the smaller of both peers' values applies). */
+        /** A connection that receives nothing for this long is closed; the smaller of both peers' values applies. */
         private Duration maxIdleTimeout = Duration.ofSeconds(10);
 
-        /** How often an idle connection is pinged; must be shorter than max-idle-timeout. */
+        /** How often each connection is pinged; a peer that does not answer within one interval is dropped. Must be shorter than max-idle-timeout. */
         private Duration keepAliveInterval = Duration.ofSeconds(5);
 
         /** How long a dial may take to finish the QUIC and TLS handshake. */
@@ -113,6 +149,214 @@ public class Libp2pProperties {
 
         public void setMaxStreams(int maxStreams) {
             this.maxStreams = maxStreams;
+        }
+    }
+
+    public static class Tcp {
+
+        /** Whether to offer TCP (Noise, Yamux) next to QUIC. Not yet available: must stay false. */
+        private boolean enabled = false;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+    }
+
+    public static class Kademlia {
+
+        /** The DHT protocol id; private networks use their own. */
+        private String protocol = "/ipfs/kad/1.0.0";
+
+        /** Server mode serves and advertises the DHT protocol; client mode only queries. */
+        private KademliaMode mode = KademliaMode.SERVER;
+
+        /** How long one lookup may take before it returns what it has. */
+        private Duration queryTimeout = Duration.ofSeconds(60);
+
+        /** k: bucket size, and how many peers store each record. */
+        private int replicationFactor = 20;
+
+        /** alpha: how many peers a lookup queries at once. */
+        private int parallelism = 3;
+
+        /** How often the routing table is refreshed by a bootstrap. */
+        private Duration bootstrapInterval = Duration.ofMinutes(5);
+
+        /** How long a stored record lives. */
+        private Duration recordTtl = Duration.ofHours(36);
+
+        public String getProtocol() {
+            return protocol;
+        }
+
+        public void setProtocol(String protocol) {
+            this.protocol = protocol;
+        }
+
+        public KademliaMode getMode() {
+            return mode;
+        }
+
+        public void setMode(KademliaMode mode) {
+            this.mode = mode;
+        }
+
+        public Duration getQueryTimeout() {
+            return queryTimeout;
+        }
+
+        public void setQueryTimeout(Duration queryTimeout) {
+            this.queryTimeout = queryTimeout;
+        }
+
+        public int getReplicationFactor() {
+            return replicationFactor;
+        }
+
+        public void setReplicationFactor(int replicationFactor) {
+            this.replicationFactor = replicationFactor;
+        }
+
+        public int getParallelism() {
+            return parallelism;
+        }
+
+        public void setParallelism(int parallelism) {
+            this.parallelism = parallelism;
+        }
+
+        public Duration getBootstrapInterval() {
+            return bootstrapInterval;
+        }
+
+        public void setBootstrapInterval(Duration bootstrapInterval) {
+            this.bootstrapInterval = bootstrapInterval;
+        }
+
+        public Duration getRecordTtl() {
+            return recordTtl;
+        }
+
+        public void setRecordTtl(Duration recordTtl) {
+            this.recordTtl = recordTtl;
+        }
+    }
+
+    /** Kademlia's two modes. */
+    public enum KademliaMode {
+        SERVER,
+        CLIENT
+    }
+
+    public static class Bootstrap {
+
+        /** Peers to join the network through: multiaddrs ending in /p2p/&lt;peer id&gt;. */
+        private List<String> peers = new ArrayList<>();
+
+        /** Whether to dial the bootstrap peers as soon as the node starts. */
+        private boolean dialOnStart = true;
+
+        public List<String> getPeers() {
+            return peers;
+        }
+
+        public void setPeers(List<String> peers) {
+            this.peers = peers;
+        }
+
+        public boolean isDialOnStart() {
+            return dialOnStart;
+        }
+
+        public void setDialOnStart(boolean dialOnStart) {
+            this.dialOnStart = dialOnStart;
+        }
+    }
+
+    public static class Reconnect {
+
+        /** Wait before the second attempt to reach the bootstrap peers again. */
+        private Duration initialBackoff = Duration.ofMillis(500);
+
+        /** Factor by which each wait grows. */
+        private double multiplier = 2.0;
+
+        /** Longest wait between two attempts. */
+        private Duration maxBackoff = Duration.ofSeconds(30);
+
+        /** Random spread of each wait, as a fraction of it (0.2 = ±20%), so that many nodes do not redial in step. */
+        private double jitter = 0.2;
+
+        /** Attempts per outage before giving up; 0 never gives up. */
+        private int maxAttempts = 0;
+
+        public Duration getInitialBackoff() {
+            return initialBackoff;
+        }
+
+        public void setInitialBackoff(Duration initialBackoff) {
+            this.initialBackoff = initialBackoff;
+        }
+
+        public double getMultiplier() {
+            return multiplier;
+        }
+
+        public void setMultiplier(double multiplier) {
+            this.multiplier = multiplier;
+        }
+
+        public Duration getMaxBackoff() {
+            return maxBackoff;
+        }
+
+        public void setMaxBackoff(Duration maxBackoff) {
+            this.maxBackoff = maxBackoff;
+        }
+
+        public double getJitter() {
+            return jitter;
+        }
+
+        public void setJitter(double jitter) {
+            this.jitter = jitter;
+        }
+
+        public int getMaxAttempts() {
+            return maxAttempts;
+        }
+
+        public void setMaxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+        }
+    }
+
+    public static class Health {
+
+        /** The node is healthy with at least this many connected peers. */
+        private int minPeers = 1;
+
+        /** The health status while it has fewer: DOWN, or OUT_OF_SERVICE. */
+        private String insufficientStatus = "DOWN";
+
+        public int getMinPeers() {
+            return minPeers;
+        }
+
+        public void setMinPeers(int minPeers) {
+            this.minPeers = minPeers;
+        }
+
+        public String getInsufficientStatus() {
+            return insufficientStatus;
+        }
+
+        public void setInsufficientStatus(String insufficientStatus) {
+            this.insufficientStatus = insufficientStatus;
         }
     }
 }

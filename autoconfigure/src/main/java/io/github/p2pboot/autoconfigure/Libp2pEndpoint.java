@@ -1,0 +1,49 @@
+package io.github.p2pboot.autoconfigure;
+
+import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.swarm.Connection;
+import io.github.p2pboot.swarm.Swarm;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+
+/** {@code /actuator/libp2p}: the node's identity, addresses and connections. Read-only. */
+@Endpoint(id = "libp2p")
+public class Libp2pEndpoint {
+
+    private final Swarm swarm;
+    private final PeerConnectivity connectivity;
+
+    Libp2pEndpoint(Swarm swarm, PeerConnectivity connectivity) {
+        this.swarm = swarm;
+        this.connectivity = connectivity;
+    }
+
+    @ReadOperation
+    public Map<String, Object> node() {
+        Map<String, Object> node = new LinkedHashMap<>();
+        node.put("peerId", swarm.localPeerId().toString());
+        node.put("listenAddresses", swarm.listenAddresses().stream().map(Multiaddr::toString).toList());
+        node.put("protocols", List.copyOf(swarm.protocols()));
+        Instant now = Instant.now();
+        node.put("connections", swarm.connections().stream().map(c -> connection(c, now)).toList());
+        node.put("bootstrapPeers", connectivity.bootstrapPeers().stream().map(Multiaddr::toString).toList());
+        node.put("knownPeers", swarm.peerStore().peers().size());
+        return node;
+    }
+
+    private static Map<String, Object> connection(Connection connection, Instant now) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", connection.id());
+        view.put("peer", connection.remotePeer().toString());
+        view.put("remoteAddress", connection.remoteAddress().toString());
+        view.put("transport", connection.transport());
+        view.put("direction", connection.direction().name().toLowerCase());
+        view.put("age", Duration.between(connection.openedAt(), now).toString());
+        return view;
+    }
+}

@@ -1,0 +1,62 @@
+package io.github.p2pboot.autoconfigure;
+
+import io.github.p2pboot.swarm.CloseCause;
+import io.github.p2pboot.swarm.Connection;
+import io.github.p2pboot.swarm.Swarm;
+import io.github.p2pboot.swarm.SwarmListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Locale;
+
+/**
+ * The node's meters: {@code libp2p.peers.connected}, {@code libp2p.connections} (by direction,
+ * transport and outcome: {@code established}, or how it closed) and
+ * {@code libp2p.reconnect.attempts} (by outcome).
+ */
+public class Libp2pMetrics implements MeterBinder, SwarmListener {
+
+    private final Swarm swarm;
+    private final PeerConnectivity connectivity;
+    private volatile MeterRegistry registry;
+
+    Libp2pMetrics(Swarm swarm, PeerConnectivity connectivity) {
+        this.swarm = swarm;
+        this.connectivity = connectivity;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        this.registry = registry;
+        Gauge.builder("libp2p.peers.connected", swarm, s -> s.connectedPeers().size())
+                .description("Peers with at least one open connection").register(registry);
+        FunctionCounter.builder("libp2p.reconnect.attempts", connectivity, PeerConnectivity::successfulAttempts)
+                .tag("outcome", "success").description("Attempts to reach the bootstrap peers again").register(registry);
+        FunctionCounter.builder("libp2p.reconnect.attempts", connectivity, PeerConnectivity::failedAttempts)
+                .tag("outcome", "failure").description("Attempts to reach the bootstrap peers again").register(registry);
+        swarm.addListener(this);
+    }
+
+    @Override
+    public void connectionOpened(Connection connection) {
+        count(connection, "established");
+    }
+
+    @Override
+    public void connectionClosed(Connection connection, CloseCause cause) {
+        count(connection, "closed_" + cause.kind().name().toLowerCase(Locale.ROOT));
+    }
+
+    private void count(Connection connection, String outcome) {
+        MeterRegistry meters = registry;
+        if (meters != null) {
+            Counter.builder("libp2p.connections").description("Connections by how they opened or closed")
+                    .tag("direction", connection.direction().name().toLowerCase(Locale.ROOT))
+                    .tag("transport", connection.transport())
+                    .tag("outcome", outcome)
+                    .register(meters).increment();
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.github.p2pboot.autoconfigure;
+
+import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.multiaddr.Protocol;
+import io.github.p2pboot.swarm.QuicSettings;
+import io.github.p2pboot.swarm.SwarmConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Checks {@link Libp2pProperties} and turns them into engine settings. Every problem becomes a
+ * {@link Libp2pConfigurationException} naming the property, the value and the fix.
+ */
+final class Libp2pSettings {
+
+    private Libp2pSettings() {
+    }
+
+    static SwarmConfig swarmConfig(Libp2pProperties properties, PrivateKey hostKey) {
+        if (properties.getTcp().isEnabled()) {
+            throw new Libp2pConfigurationException("libp2p.tcp.enabled", true, "the TCP transport is not available yet",
+                    "Set libp2p.tcp.enabled=false (the default); the node listens on QUIC.");
+        }
+        SwarmConfig.Builder builder = SwarmConfig.builder(hostKey).quic(quic(properties.getQuic()));
+        List<String> listen = properties.getListen();
+        for (int i = 0; i < listen.size(); i++) {
+            String property = "libp2p.listen[" + i + "]";
+            Multiaddr address = multiaddr(property, listen.get(i));
+            if (address.has(Protocol.TCP)) {
+                throw new Libp2pConfigurationException(property, listen.get(i), "the TCP transport is not available yet",
+                        "Listen on QUIC instead, e.g. /ip4/0.0.0.0/udp/4001/quic-v1.");
+            }
+            if (!address.has(Protocol.QUIC_V1) || !address.has(Protocol.UDP)) {
+                throw new Libp2pConfigurationException(property, listen.get(i), "not a QUIC listen address",
+                        "Use the form /ip4/<address>/udp/<port>/quic-v1 or /ip6/<address>/udp/<port>/quic-v1.");
+            }
+            builder.listen(address);
+        }
+        return builder.build();
+    }
+
+    private static QuicSettings quic(Libp2pProperties.Quic quic) {
+        positive("libp2p.quic.max-idle-timeout", quic.getMaxIdleTimeout());
+        positive("libp2p.quic.keep-alive-interval", quic.getKeepAliveInterval());
+        positive("libp2p.quic.handshake-timeout", quic.getHandshakeTimeout());
+        if (quic.getKeepAliveInterval().compareTo(quic.getMaxIdleTimeout()) >= 0) {
+            throw new Libp2pConfigurationException("libp2p.quic.keep-alive-interval", quic.getKeepAliveInterval(),
+                    "must be shorter than libp2p.quic.max-idle-timeout (" + quic.getMaxIdleTimeout() + "), or idle connections time out between pings",
+                    "Set libp2p.quic.keep-alive-interval to at most half of libp2p.quic.max-idle-timeout.");
+        }
+        atLeast("libp2p.quic.max-streams", quic.getMaxStreams(), 1);
+        return new QuicSettings(quic.getMaxIdleTimeout(), quic.getKeepAliveInterval(), quic.getHandshakeTimeout(), quic.getMaxStreams());
+    }
+
+    /** The bootstrap peers, each with its {@code /p2p} id. */
+    static List<Multiaddr> bootstrapPeers(Libp2pProperties properties) {
+        List<Multiaddr> peers = new ArrayList<>();
+        List<String> configured = properties.getBootstrap().getPeers();
+        for (int i = 0; i < configured.size(); i++) {
+            String property = "libp2p.bootstrap.peers[" + i + "]";
+            Multiaddr address = multiaddr(property, configured.get(i));
+            if (address.peerId().isEmpty()) {
+                throw new Libp2pConfigurationException(property, configured.get(i), "a bootstrap address must name its peer",
+                        "Append the peer's id: " + configured.get(i) + "/p2p/<peer id> (the peer prints it at start-up).");
+            }
+            peers.add(address);
+        }
+        return peers;
+    }
+
+    static ReconnectSettings reconnect(Libp2pProperties.Reconnect reconnect) {
+        positive("libp2p.reconnect.initial-backoff", reconnect.getInitialBackoff());
+        positive("libp2p.reconnect.max-backoff", reconnect.getMaxBackoff());
+        if (reconnect.getMaxBackoff().compareTo(reconnect.getInitialBackoff()) < 0) {
+            throw new Libp2pConfigurationException("libp2p.reconnect.max-backoff", reconnect.getMaxBackoff(),
+                    "is shorter than libp2p.reconnect.initial-backoff (" + reconnect.getInitialBackoff() + ")",
+                    "Set libp2p.reconnect.max-backoff to at least libp2p.reconnect.initial-backoff.");
+        }
+        if (reconnect.getMultiplier() < 1.0) {
+            throw new Libp2pConfigurationException("libp2p.reconnect.multiplier", reconnect.getMultiplier(),
+                    "must be at least 1.0, or the waits would shrink", "Set libp2p.reconnect.multiplier to 1.0 or more, e.g. 2.0.");
+        }
+        if (reconnect.getJitter() < 0.0 || reconnect.getJitter() >= 1.0) {
+            throw new Libp2pConfigurationException("libp2p.reconnect.jitter", reconnect.getJitter(),
+                    "must be a fraction from 0.0 (no spread) up to, not including, 1.0", "Set libp2p.reconnect.jitter to e.g. 0.2.");
+        }
+        atLeast("libp2p.reconnect.max-attempts", reconnect.getMaxAttempts(), 0);
+        return new ReconnectSettings(reconnect.getInitialBackoff(), reconnect.getMultiplier(), reconnect.getMaxBackoff(),
+                reconnect.getJitter(), reconnect.getMaxAttempts());
+    }
+
+    static int minPeers(Libp2pProperties.Health health) {
+        atLeast("libp2p.health.min-peers", health.getMinPeers(), 0);
+        return health.getMinPeers();
+    }
+
+    static String insufficientStatus(Libp2pProperties.Health health) {
+        String status = health.getInsufficientStatus().trim().toUpperCase(Locale.ROOT);
+        if (!status.equals("DOWN") && !status.equals("OUT_OF_SERVICE")) {
+            throw new Libp2pConfigurationException("libp2p.health.insufficient-status", health.getInsufficientStatus(),
+                    "unknown status", "Set libp2p.health.insufficient-status to DOWN or OUT_OF_SERVICE.");
+        }
+        return status;
+    }
+
+    static void checkKademlia(Libp2pProperties.Kademlia kademlia) {
+        if (kademlia.getProtocol() == null || !kademlia.getProtocol().startsWith("/")) {
+            throw new Libp2pConfigurationException("libp2p.kademlia.protocol", kademlia.getProtocol(),
+                    "a protocol id starts with '/'", "Use e.g. /ipfs/kad/1.0.0, or your network's own id such as /mynet/kad/1.0.0.");
+        }
+        positive("libp2p.kademlia.query-timeout", kademlia.getQueryTimeout());
+        positive("libp2p.kademlia.bootstrap-interval", kademlia.getBootstrapInterval());
+        positive("libp2p.kademlia.record-ttl", kademlia.getRecordTtl());
+        atLeast("libp2p.kademlia.replication-factor", kademlia.getReplicationFactor(), 1);
+        atLeast("libp2p.kademlia.parallelism", kademlia.getParallelism(), 1);
+    }
+
+    private static Multiaddr multiaddr(String property, String value) {
+        try {
+            return Multiaddr.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new Libp2pConfigurationException(property, value, e.getMessage(),
+                    "Write a multiaddr such as /ip4/192.0.2.1/udp/4001/quic-v1 (bootstrap peers end in /p2p/<peer id>).", e);
+        }
+    }
+
+    private static void positive(String property, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new Libp2pConfigurationException(property, value, "must be a positive duration",
+                    "Set " + property + " to a positive duration such as 500ms or 10s.");
+        }
+    }
+
+    private static void atLeast(String property, int value, int minimum) {
+        if (value < minimum) {
+            throw new Libp2pConfigurationException(property, value, "must be at least " + minimum,
+                    "Set " + property + " to " + minimum + " or more.");
+        }
+    }
+
+    /** The validated {@code libp2p.reconnect.*} settings. */
+    record ReconnectSettings(Duration initialBackoff, double multiplier, Duration maxBackoff, double jitter, int maxAttempts) {
+    }
+}
