@@ -1,0 +1,21 @@
+package io.github.p2pboot.kademlia;
+
+import java.util.List;
+
+/**
+ * Checks records of one key namespace (the {@code ns} of keys {@code /ns/...}), before they are
+ * stored or returned. Register with {@link Kademlia#registerValidator}; namespaces without one accept
+ * every record.
+ */
+public interface RecordValidator {
+
+    /**
+     * @throws InvalidRecordException naming what is wrong with the record
+     */
+    void validate(byte[] key, byte[] value) throws InvalidRecordException;
+
+    /** Picks the best of several valid values for one key; the index into {@code values}. */
+    default int select(byte[] key, List<byte[]> values) {
+        return 0;
+    }
+}
