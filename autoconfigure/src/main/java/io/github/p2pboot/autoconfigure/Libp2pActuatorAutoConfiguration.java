@@ -1,5 +1,6 @@
 package io.github.p2pboot.autoconfigure;
 
+import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.swarm.Swarm;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -15,7 +16,7 @@ import org.springframework.context.annotation.Configuration;
 
 /** The node's health indicator, actuator endpoint and meters, each when its library is present. */
 @AutoConfiguration(after = Libp2pAutoConfiguration.class)
-@ConditionalOnBean({Swarm.class, PeerConnectivity.class})
+@ConditionalOnBean({Swarm.class, Kademlia.class, PeerConnectivity.class})
 public class Libp2pActuatorAutoConfiguration {
 
     @Configuration(proxyBeanMethods = false)
@@ -25,8 +26,8 @@ public class Libp2pActuatorAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean(name = "libp2pHealthIndicator")
-        Libp2pHealthIndicator libp2pHealthIndicator(Swarm swarm, PeerConnectivity connectivity, Libp2pProperties properties) {
-            return new Libp2pHealthIndicator(swarm, connectivity, Libp2pSettings.insufficientStatus(properties.getHealth()));
+        Libp2pHealthIndicator libp2pHealthIndicator(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity, Libp2pProperties properties) {
+            return new Libp2pHealthIndicator(swarm, kademlia, connectivity, Libp2pSettings.insufficientStatus(properties.getHealth()));
         }
     }
 
@@ -37,8 +38,8 @@ public class Libp2pActuatorAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        Libp2pEndpoint libp2pEndpoint(Swarm swarm, PeerConnectivity connectivity) {
-            return new Libp2pEndpoint(swarm, connectivity);
+        Libp2pEndpoint libp2pEndpoint(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity) {
+            return new Libp2pEndpoint(swarm, kademlia, connectivity);
         }
     }
 
@@ -48,8 +49,8 @@ public class Libp2pActuatorAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        Libp2pMetrics libp2pMetrics(Swarm swarm, PeerConnectivity connectivity) {
-            return new Libp2pMetrics(swarm, connectivity);
+        Libp2pMetrics libp2pMetrics(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity) {
+            return new Libp2pMetrics(swarm, kademlia, connectivity);
         }
     }
 }

@@ -3,10 +3,14 @@ package io.github.p2pboot.autoconfigure;
 import io.github.p2pboot.identity.KeyFile;
 import io.github.p2pboot.identity.KeyFileInUseException;
 import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.kademlia.Kademlia;
+import io.github.p2pboot.kademlia.KademliaConfig;
+import io.github.p2pboot.kademlia.KademliaMode;
 import io.github.p2pboot.swarm.ProtocolHandler;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmConfig;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -16,8 +20,8 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 
 /**
- * Runs a libp2p node configured from {@code libp2p.*}: its identity, the {@link Swarm}, the
- * connectivity that joins the network through the bootstrap peers and rejoins it after outages, and
+ * Runs a libp2p node configured from {@code libp2p.*}: its identity, the {@link Swarm} and its
+ * {@link Kademlia} DHT, the connectivity that joins the network through the bootstrap peers and rejoins it after outages, and
  * the lifecycle that starts and stops them with the application.
  */
 @AutoConfiguration
@@ -64,17 +68,38 @@ public class Libp2pAutoConfiguration {
         return swarm;
     }
 
-    @Bean
+    @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    PeerConnectivity libp2pPeerConnectivity(Swarm swarm, Libp2pProperties properties, ApplicationEventPublisher events) {
-        Duration dialTimeout = swarm.config().quic().handshakeTimeout().plusSeconds(2);
-        return new PeerConnectivity(swarm, Libp2pSettings.bootstrapPeers(properties), Libp2pSettings.minPeers(properties.getHealth()),
-                Libp2pSettings.reconnect(properties.getReconnect()), dialTimeout, events);
+    Kademlia libp2pKademlia(Swarm swarm, Libp2pProperties properties) {
+        Libp2pProperties.Kademlia kademlia = properties.getKademlia();
+        return new Kademlia(swarm, KademliaConfig.builder()
+                .protocolId(kademlia.getProtocol())
+                .mode(kademlia.getMode() == Libp2pProperties.KademliaMode.CLIENT ? KademliaMode.CLIENT : KademliaMode.SERVER)
+                .queryTimeout(kademlia.getQueryTimeout())
+                .replicationFactor(kademlia.getReplicationFactor())
+                .parallelism(kademlia.getParallelism())
+                .bootstrapInterval(kademlia.getBootstrapInterval())
+                .recordTtl(kademlia.getRecordTtl())
+                .build());
     }
 
     @Bean
     @ConditionalOnMissingBean
-    SwarmLifecycle libp2pSwarmLifecycle(Swarm swarm, PeerConnectivity connectivity, Libp2pProperties properties) {
-        return new SwarmLifecycle(swarm, connectivity, properties.getBootstrap().isDialOnStart(), properties.getListen());
+    PeerConnectivity libp2pPeerConnectivity(Swarm swarm, Kademlia kademlia, Libp2pProperties properties, ApplicationEventPublisher events) {
+        Duration dialTimeout = swarm.config().quic().handshakeTimeout().plusSeconds(2);
+        PeerConnectivity connectivity = new PeerConnectivity(swarm, Libp2pSettings.bootstrapPeers(properties),
+                Libp2pSettings.minPeers(properties.getHealth()), Libp2pSettings.reconnect(properties.getReconnect()), dialTimeout, events);
+        // A connected bootstrap peer joins the routing table, and the Kademlia bootstrap fills the rest.
+        connectivity.addBootstrapListener((peer, address) -> {
+            kademlia.addPeer(peer, List.of(address.withoutPeerId()));
+            kademlia.bootstrap();
+        });
+        return connectivity;
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    SwarmLifecycle libp2pSwarmLifecycle(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity, Libp2pProperties properties) {
+        return new SwarmLifecycle(swarm, kademlia, connectivity, properties.getBootstrap().isDialOnStart(), properties.getListen());
     }
 }

@@ -1,5 +1,6 @@
 package io.github.p2pboot.autoconfigure;
 
+import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.swarm.Connection;
 import io.github.p2pboot.swarm.Swarm;
@@ -11,15 +12,17 @@ import java.util.Map;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
-/** {@code /actuator/libp2p}: the node's identity, addresses and connections. Read-only. */
+/** {@code /actuator/libp2p}: the node's identity, addresses, connections and routing table. Read-only. */
 @Endpoint(id = "libp2p")
 public class Libp2pEndpoint {
 
     private final Swarm swarm;
+    private final Kademlia kademlia;
     private final PeerConnectivity connectivity;
 
-    Libp2pEndpoint(Swarm swarm, PeerConnectivity connectivity) {
+    Libp2pEndpoint(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity) {
         this.swarm = swarm;
+        this.kademlia = kademlia;
         this.connectivity = connectivity;
     }
 
@@ -33,6 +36,12 @@ public class Libp2pEndpoint {
         node.put("connections", swarm.connections().stream().map(c -> connection(c, now)).toList());
         node.put("bootstrapPeers", connectivity.bootstrapPeers().stream().map(Multiaddr::toString).toList());
         node.put("knownPeers", swarm.peerStore().peers().size());
+        Map<String, Object> routingTable = new LinkedHashMap<>();
+        routingTable.put("protocol", kademlia.config().protocolId());
+        routingTable.put("mode", kademlia.config().mode().name().toLowerCase());
+        routingTable.put("size", kademlia.routingTableSize());
+        routingTable.put("peers", kademlia.routingTablePeers().stream().map(Object::toString).toList());
+        node.put("routingTable", routingTable);
         return node;
     }
 

@@ -1,5 +1,6 @@
 package io.github.p2pboot.autoconfigure;
 
+import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.swarm.Swarm;
 import org.springframework.boot.health.contributor.Health;
@@ -15,11 +16,13 @@ import org.springframework.boot.health.contributor.Status;
 public class Libp2pHealthIndicator implements HealthIndicator {
 
     private final Swarm swarm;
+    private final Kademlia kademlia;
     private final PeerConnectivity connectivity;
     private final Status insufficientStatus;
 
-    Libp2pHealthIndicator(Swarm swarm, PeerConnectivity connectivity, String insufficientStatus) {
+    Libp2pHealthIndicator(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity, String insufficientStatus) {
         this.swarm = swarm;
+        this.kademlia = kademlia;
         this.connectivity = connectivity;
         this.insufficientStatus = new Status(insufficientStatus);
     }
@@ -31,6 +34,7 @@ public class Libp2pHealthIndicator implements HealthIndicator {
         health.withDetail("peerId", swarm.localPeerId().toString())
                 .withDetail("connectedPeers", connected)
                 .withDetail("minPeers", connectivity.minPeers())
+                .withDetail("routingTableSize", kademlia.routingTableSize())
                 .withDetail("listenAddresses", swarm.listenAddresses().stream().map(Multiaddr::toString).toList())
                 .withDetail("bootstrapPeersConnected", connectivity.bootstrapPeersConnected() + "/" + connectivity.bootstrapPeers().size())
                 .withDetail("reconnecting", connectivity.isReconnecting());

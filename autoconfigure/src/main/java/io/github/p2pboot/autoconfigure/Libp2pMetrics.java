@@ -1,5 +1,6 @@
 package io.github.p2pboot.autoconfigure;
 
+import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.swarm.CloseCause;
 import io.github.p2pboot.swarm.Connection;
 import io.github.p2pboot.swarm.Swarm;
@@ -8,22 +9,26 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Locale;
 
 /**
  * The node's meters: {@code libp2p.peers.connected}, {@code libp2p.connections} (by direction,
  * transport and outcome: {@code established}, or how it closed) and
- * {@code libp2p.reconnect.attempts} (by outcome).
+ * {@code libp2p.reconnect.attempts} (by outcome) and {@code libp2p.kademlia.queries} (a timer by
+ * type and outcome).
  */
 public class Libp2pMetrics implements MeterBinder, SwarmListener {
 
     private final Swarm swarm;
+    private final Kademlia kademlia;
     private final PeerConnectivity connectivity;
     private volatile MeterRegistry registry;
 
-    Libp2pMetrics(Swarm swarm, PeerConnectivity connectivity) {
+    Libp2pMetrics(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity) {
         this.swarm = swarm;
+        this.kademlia = kademlia;
         this.connectivity = connectivity;
     }
 
@@ -37,6 +42,9 @@ public class Libp2pMetrics implements MeterBinder, SwarmListener {
         FunctionCounter.builder("libp2p.reconnect.attempts", connectivity, PeerConnectivity::failedAttempts)
                 .tag("outcome", "failure").description("Attempts to reach the bootstrap peers again").register(registry);
         swarm.addListener(this);
+        kademlia.addQueryListener((type, outcome, duration) -> Timer.builder("libp2p.kademlia.queries")
+                .description("Kademlia lookups by type and outcome").tag("type", type).tag("outcome", outcome)
+                .register(registry).record(duration));
     }
 
     @Override

@@ -1,23 +1,26 @@
 package io.github.p2pboot.autoconfigure;
 
+import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.swarm.Swarm;
 import java.io.UncheckedIOException;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Starts the node once the application context is refreshed (listening, then joining through the
- * bootstrap peers) and stops it gracefully when the context closes: reconnection stops first, then
+ * Starts the node once the application context is refreshed (Kademlia, listening, then joining
+ * through the bootstrap peers) and stops it gracefully when the context closes: reconnection stops first, then
  * every peer is told its connection closes.
  */
 public class SwarmLifecycle implements SmartLifecycle {
 
     private final Swarm swarm;
+    private final Kademlia kademlia;
     private final PeerConnectivity connectivity;
     private final boolean dialOnStart;
     private final java.util.List<String> listenProperty;
 
-    SwarmLifecycle(Swarm swarm, PeerConnectivity connectivity, boolean dialOnStart, java.util.List<String> listenProperty) {
+    SwarmLifecycle(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity, boolean dialOnStart, java.util.List<String> listenProperty) {
         this.swarm = swarm;
+        this.kademlia = kademlia;
         this.connectivity = connectivity;
         this.dialOnStart = dialOnStart;
         this.listenProperty = listenProperty;
@@ -25,6 +28,8 @@ public class SwarmLifecycle implements SmartLifecycle {
 
     @Override
     public void start() {
+        // Kademlia first, so that the first identify already advertises the DHT protocol.
+        kademlia.start();
         try {
             swarm.start();
         } catch (UncheckedIOException e) {
@@ -37,6 +42,7 @@ public class SwarmLifecycle implements SmartLifecycle {
     @Override
     public void stop() {
         connectivity.stop();
+        kademlia.close();
         swarm.close();
     }
 

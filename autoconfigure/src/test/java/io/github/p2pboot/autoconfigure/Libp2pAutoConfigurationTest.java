@@ -35,12 +35,15 @@ class Libp2pAutoConfigurationTest {
     void runsANodeWithDefaults() {
         runner.run(context -> {
             assertThat(context).hasSingleBean(Swarm.class).hasSingleBean(PeerConnectivity.class)
+                    .hasSingleBean(io.github.p2pboot.kademlia.Kademlia.class)
                     .hasSingleBean(SwarmLifecycle.class).doesNotHaveBean(KeyFile.class);
             Swarm swarm = context.getBean(Swarm.class);
             assertThat(swarm.isRunning()).isTrue();
             assertThat(swarm.listenAddresses()).hasSize(1);
             assertThat(swarm.config().quic().maxIdleTimeout()).isEqualTo(Duration.ofSeconds(10));
             assertThat(swarm.config().quic().keepAliveInterval()).isEqualTo(Duration.ofSeconds(5));
+            // Server mode by default: the DHT protocol is served and advertised.
+            assertThat(swarm.protocols()).contains("/ipfs/kad/1.0.0");
         });
     }
 
@@ -123,6 +126,15 @@ class Libp2pAutoConfigurationTest {
                     assertThat(config.quic().keepAliveInterval()).isEqualTo(Duration.ofMillis(300));
                     assertThat(config.quic().handshakeTimeout()).isEqualTo(Duration.ofSeconds(4));
                     assertThat(config.quic().maxStreams()).isEqualTo(64);
+                    io.github.p2pboot.kademlia.KademliaConfig kademlia = context.getBean(io.github.p2pboot.kademlia.Kademlia.class).config();
+                    assertThat(kademlia.protocolId()).isEqualTo("/mynet/kad/1.0.0");
+                    assertThat(kademlia.mode()).isEqualTo(io.github.p2pboot.kademlia.KademliaMode.CLIENT);
+                    assertThat(kademlia.queryTimeout()).isEqualTo(Duration.ofSeconds(30));
+                    assertThat(kademlia.replicationFactor()).isEqualTo(4);
+                    assertThat(kademlia.parallelism()).isEqualTo(5);
+                    assertThat(kademlia.bootstrapInterval()).isEqualTo(Duration.ofMinutes(1));
+                    assertThat(kademlia.recordTtl()).isEqualTo(Duration.ofHours(2));
+                    assertThat(context.getBean(Swarm.class).protocols()).doesNotContain("/mynet/kad/1.0.0");
                     PeerConnectivity connectivity = context.getBean(PeerConnectivity.class);
                     assertThat(connectivity.minPeers()).isEqualTo(3);
                     assertThat(connectivity.bootstrapPeers()).hasSize(1);
@@ -134,6 +146,11 @@ class Libp2pAutoConfigurationTest {
     void healthIndicatorNeedsTheHealthLibrary() {
         runner.withClassLoader(new FilteredClassLoader(HealthIndicator.class))
                 .run(context -> assertThat(context).hasSingleBean(Swarm.class).doesNotHaveBean(Libp2pHealthIndicator.class));
+    }
+
+    @Test
+    void kademliaProtocolWithoutSlashNamesTheProperty() {
+        assertFailure(runner.withPropertyValues("libp2p.kademlia.protocol=kad"), "libp2p.kademlia.protocol", "/ipfs/kad/1.0.0");
     }
 
     @Test

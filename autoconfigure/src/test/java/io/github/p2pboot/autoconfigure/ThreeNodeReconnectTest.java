@@ -24,9 +24,9 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Three full Spring Boot applications on loopback: A is the bootstrap node of B and C. A stops and
- * comes back on the same port with the same identity; B and C must notice, report it, and rejoin
- * through the back-off on their own.
+ * Three full Spring Boot applications on loopback: A is the bootstrap node of B and C, which find
+ * each other through A's DHT. A stops and comes back on the same port with the same identity; B and
+ * C must notice, report it, and rejoin through the back-off on their own.
  */
 class ThreeNodeReconnectTest {
 
@@ -49,13 +49,18 @@ class ThreeNodeReconnectTest {
                 "libp2p.listen=/ip4/127.0.0.1/udp/" + port + "/quic-v1"};
         ConfigurableApplicationContext a = start(bootstrapNode);
         String bootstrapAddress = "/ip4/127.0.0.1/udp/" + port + "/quic-v1/p2p/" + a.getBean(Swarm.class).localPeerId();
-        ConfigurableApplicationContext b = start("libp2p.identity.ephemeral=true", "libp2p.bootstrap.peers=" + bootstrapAddress);
-        ConfigurableApplicationContext c = start("libp2p.identity.ephemeral=true", "libp2p.bootstrap.peers=" + bootstrapAddress);
+        // B and C find each other through A's DHT: healthy means connected to both A and the other.
+        String[] member = {"libp2p.identity.ephemeral=true", "libp2p.bootstrap.peers=" + bootstrapAddress, "libp2p.health.min-peers=2"};
+        ConfigurableApplicationContext b = start(member);
+        ConfigurableApplicationContext c = start(member);
         List<Libp2pEvents.SufficiencyChanged> changesAtB = new CopyOnWriteArrayList<>();
         b.addApplicationListener((ApplicationListener<Libp2pEvents.SufficiencyChanged>) changesAtB::add);
 
         await().atMost(WAIT).until(() -> Status.UP.equals(status(b)) && Status.UP.equals(status(c)));
         assertThat(a.getBean(Swarm.class).connectedPeers()).hasSize(2);
+        // Through A's routing table, the Kademlia bootstrap made B and C learn of each other.
+        await().atMost(WAIT).until(() -> b.getBean(io.github.p2pboot.kademlia.Kademlia.class).routingTablePeers()
+                .contains(c.getBean(Swarm.class).localPeerId()));
 
         a.close();
         Instant stopped = Instant.now();
@@ -75,8 +80,10 @@ class ThreeNodeReconnectTest {
         assertThat(changesAtB).extracting(Libp2pEvents.SufficiencyChanged::isSufficient).containsSubsequence(false, true);
         MeterRegistry meters = b.getBean(MeterRegistry.class);
         assertThat(meters.get("libp2p.reconnect.attempts").tag("outcome", "success").functionCounter().count()).isGreaterThanOrEqualTo(1);
-        assertThat(meters.get("libp2p.peers.connected").gauge().value()).isEqualTo(1.0);
+        assertThat(meters.get("libp2p.peers.connected").gauge().value()).isEqualTo(2.0);
         assertThat(meters.get("libp2p.connections").tag("outcome", "closed_remote").counter().count()).isGreaterThanOrEqualTo(1);
+        assertThat(meters.get("libp2p.kademlia.queries").tag("type", "find_node").tag("outcome", "success").timer().count())
+                .isGreaterThanOrEqualTo(1);
     }
 
     private ConfigurableApplicationContext start(String... properties) {
