@@ -325,7 +325,7 @@ public final class Multiaddr {
     private static byte[] parseIp6(String value, String input) {
         // InetAddress treats text as a literal, never looking it up, only when it starts with a hex
         // digit or ':' and contains a ':'. Beyond that only hex digits and '.' (an embedded ip4) may pass.
-        boolean literal = value.indexOf(':') >= 0 && (value.charAt(0) == ':' || Character.digit(value.charAt(0), 16) >= 0)
+        boolean literal = value.indexOf(':') >= 0 && (value.charAt(0) == ':' || isAsciiHexDigit(value.charAt(0)))
                 && value.chars().allMatch(c -> c == ':' || c == '.' || isAsciiHexDigit(c));
         if (!literal) {
             throw new MultiaddrFormatException("invalid ip6 address '" + value + "' in '" + input + "'");
