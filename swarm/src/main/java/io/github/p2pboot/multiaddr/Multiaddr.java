@@ -1,5 +1,6 @@
 package io.github.p2pboot.multiaddr;
 
+import io.github.p2pboot.codec.Base58;
 import io.github.p2pboot.codec.Varint;
 import io.github.p2pboot.identity.PeerId;
 import java.io.ByteArrayOutputStream;
@@ -7,9 +8,12 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,6 +23,11 @@ import java.util.Optional;
  * equal when their binary forms are equal. Parsing never resolves names.
  */
 public final class Multiaddr {
+
+    /** The longest DNS name is 253 characters; 255 leaves room for a trailing dot and keeps values short. */
+    static final int MAX_DNS_NAME_BYTES = 255;
+
+    private static final byte[] IP4_MAPPED_PREFIX = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF};
 
     private final List<Component> components;
     private final byte[] bytes;
@@ -38,7 +47,8 @@ public final class Multiaddr {
     }
 
     /**
-     * Parses the text form.
+     * Parses the text form. Accepts the legacy name {@code ipfs} for {@code p2p} and a peer id in
+     * any form {@link PeerId#parse} accepts; {@link #toString()} prints the canonical form.
      *
      * @throws MultiaddrFormatException naming the input and what is wrong with it
      */
@@ -47,27 +57,25 @@ public final class Multiaddr {
             throw new MultiaddrFormatException("multiaddr must start with '/': '" + text + "'");
         }
         String[] parts = text.substring(1).split("/", -1);
+        // A lone trailing slash is tolerated, as go-multiaddr does; empty parts elsewhere are not.
+        int end = parts[parts.length - 1].isEmpty() ? parts.length - 1 : parts.length;
         List<Component> components = new ArrayList<>();
         int i = 0;
-        // A lone trailing slash is tolerated; empty parts elsewhere are not.
-        int end = parts.length > 0 && parts[parts.length - 1].isEmpty() ? parts.length - 1 : parts.length;
         while (i < end) {
             String name = parts[i++];
             if (name.isEmpty()) {
                 throw new MultiaddrFormatException("empty protocol name in '" + text + "'");
             }
-            Protocol protocol = Protocol.byName(name);
-            if (protocol == null) {
-                throw new MultiaddrFormatException("unknown protocol '" + name + "' in '" + text + "'");
-            }
+            Protocol protocol = Protocol.byName(name)
+                    .orElseThrow(() -> new MultiaddrFormatException("unknown protocol '" + name + "' in '" + text + "'"));
             if (!protocol.hasValue()) {
-                components.add(new Component(protocol, new byte[0], ""));
+                components.add(component(protocol, new byte[0]));
                 continue;
             }
             if (i >= end || parts[i].isEmpty()) {
                 throw new MultiaddrFormatException("missing value for " + protocol.textName() + " in '" + text + "'");
             }
-            components.add(fromText(protocol, parts[i++], text));
+            components.add(component(protocol, valueFromText(protocol, parts[i++], text)));
         }
         if (components.isEmpty()) {
             throw new MultiaddrFormatException("multiaddr has no protocols: '" + text + "'");
@@ -76,47 +84,36 @@ public final class Multiaddr {
     }
 
     /**
-     * Parses the binary form.
+     * Parses the binary form, as carried in identify and Kademlia messages.
      *
-     * @throws MultiaddrFormatException if it is truncated or holds an unknown protocol code
+     * @throws MultiaddrFormatException naming the input (in hex) and what is wrong with it: truncated,
+     *     an unknown protocol code, or an invalid value such as a bad peer id
      */
     public static Multiaddr fromBytes(byte[] data) {
+        if (data.length == 0) {
+            throw new MultiaddrFormatException("binary multiaddr is empty");
+        }
         List<Component> components = new ArrayList<>();
         int offset = 0;
-        try {
-            while (offset < data.length) {
-                Varint.Decoded code = Varint.decode(data, offset);
-                offset += code.length();
-                Protocol protocol = Protocol.byCode(code.value());
-                if (protocol == null) {
-                    throw new MultiaddrFormatException("unknown protocol code " + code.value() + " in binary multiaddr");
-                }
-                int length;
-                if (protocol.sizeBits() == Protocol.VARIABLE) {
-                    Varint.Decoded size = Varint.decode(data, offset);
-                    offset += size.length();
-                    if (size.value() > data.length) {
-                        throw new MultiaddrFormatException("binary multiaddr truncated: " + protocol.textName() + " value of " + size.value() + " bytes");
-                    }
-                    length = (int) size.value();
-                } else {
-                    length = protocol.sizeBits() / 8;
-                }
-                if (offset + length > data.length) {
-                    throw new MultiaddrFormatException("binary multiaddr truncated: " + protocol.textName() + " needs "
-                            + length + " bytes, " + (data.length - offset) + " left");
-                }
-                byte[] value = Arrays.copyOfRange(data, offset, offset + length);
-                offset += length;
-                components.add(new Component(protocol, value, toText(protocol, value)));
+        while (offset < data.length) {
+            Varint.Decoded code = readVarint(data, offset);
+            offset += code.length();
+            Protocol protocol = Protocol.byCode(code.value()).orElseThrow(() -> new MultiaddrFormatException(
+                    "unknown protocol code " + code.value() + " in binary multiaddr " + hex(data)));
+            long length = protocol.sizeBits() / 8;
+            if (protocol.sizeBits() == Protocol.VARIABLE) {
+                Varint.Decoded size = readVarint(data, offset);
+                offset += size.length();
+                length = size.value();
             }
-        } catch (MultiaddrFormatException e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new MultiaddrFormatException("invalid binary multiaddr: " + e.getMessage(), e);
-        }
-        if (components.isEmpty()) {
-            throw new MultiaddrFormatException("binary multiaddr is empty");
+            if (length > data.length - offset) {
+                throw new MultiaddrFormatException("binary multiaddr truncated: " + protocol.textName() + " needs " + length
+                        + " bytes, " + (data.length - offset) + " left in " + hex(data));
+            }
+            byte[] value = Arrays.copyOfRange(data, offset, offset + (int) length);
+            offset += (int) length;
+            checkBinaryValue(protocol, value, data);
+            components.add(component(protocol, value));
         }
         return new Multiaddr(components);
     }
@@ -132,15 +129,15 @@ public final class Multiaddr {
         }
         Protocol family = ip instanceof Inet4Address ? Protocol.IP4 : Protocol.IP6;
         byte[] port = {(byte) (address.getPort() >> 8), (byte) address.getPort()};
-        return new Multiaddr(List.of(
-                new Component(family, ip.getAddress(), toText(family, ip.getAddress())),
-                new Component(transport, port, Integer.toString(address.getPort()))));
+        return new Multiaddr(List.of(component(family, ip.getAddress()), component(transport, port)));
     }
 
+    /** The components in order, never empty. */
     public List<Component> components() {
         return components;
     }
 
+    /** The binary form: per component the code as a uvarint, then the value (length-prefixed if variable). */
     public byte[] toBytes() {
         return bytes.clone();
     }
@@ -160,7 +157,10 @@ public final class Multiaddr {
         return last.protocol() == Protocol.P2P ? Optional.of(PeerId.fromBytes(last.valueBytes())) : Optional.empty();
     }
 
-    /** This address without a trailing {@code /p2p}. */
+    /**
+     * This address without a trailing {@code /p2p}; an address that is nothing but {@code /p2p}
+     * is returned as it is, since a multiaddr cannot be empty.
+     */
     public Multiaddr withoutPeerId() {
         Component last = components.get(components.size() - 1);
         if (last.protocol() != Protocol.P2P || components.size() == 1) {
@@ -175,8 +175,7 @@ public final class Multiaddr {
         if (list.size() == 1 && list.get(0).protocol() == Protocol.P2P) {
             list.clear();
         }
-        byte[] id = peer.toBytes();
-        list.add(new Component(Protocol.P2P, id, peer.toBase58()));
+        list.add(component(Protocol.P2P, peer.toBytes()));
         return new Multiaddr(list);
     }
 
@@ -206,45 +205,78 @@ public final class Multiaddr {
         return sb.toString();
     }
 
-    private static Component fromText(Protocol protocol, String value, String input) {
-        switch (protocol) {
-            case IP4 -> {
-                return new Component(protocol, parseIp4(value, input), value);
-            }
-            case IP6 -> {
-                byte[] ip = parseIp6(value, input);
-                return new Component(protocol, ip, toText(protocol, ip));
-            }
-            case TCP, UDP -> {
-                int port;
-                try {
-                    port = Integer.parseInt(value);
-                } catch (NumberFormatException e) {
-                    throw new MultiaddrFormatException("invalid " + protocol.textName() + " port '" + value + "' in '" + input + "'");
-                }
-                if (port < 0 || port > 65535 || !value.equals(Integer.toString(port))) {
-                    throw new MultiaddrFormatException(protocol.textName() + " port " + value + " out of range 0-65535 in '" + input + "'");
-                }
-                return new Component(protocol, new byte[] {(byte) (port >> 8), (byte) port}, value);
-            }
+    private static Component component(Protocol protocol, byte[] value) {
+        return new Component(protocol, value, toText(protocol, value));
+    }
+
+    private static byte[] valueFromText(Protocol protocol, String value, String input) {
+        return switch (protocol) {
+            case IP4 -> parseIp4(value, input);
+            case IP6 -> parseIp6(value, input);
+            case TCP, UDP -> parsePort(protocol, value, input);
             case DNS, DNS4, DNS6 -> {
                 byte[] name = value.getBytes(StandardCharsets.UTF_8);
-                if (name.length > 255) {
-                    throw new MultiaddrFormatException(protocol.textName() + " name longer than 255 bytes in '" + input + "'");
+                if (name.length > MAX_DNS_NAME_BYTES) {
+                    throw new MultiaddrFormatException(protocol.textName() + " name longer than " + MAX_DNS_NAME_BYTES
+                            + " bytes in '" + input + "'");
                 }
-                return new Component(protocol, name, value);
+                yield name;
             }
             case P2P -> {
-                PeerId peer;
                 try {
-                    peer = PeerId.parse(value);
+                    yield PeerId.parse(value).toBytes();
                 } catch (IllegalArgumentException e) {
                     throw new MultiaddrFormatException("invalid peer id '" + value + "' in '" + input + "': " + e.getMessage(), e);
                 }
-                return new Component(protocol, peer.toBytes(), peer.toBase58());
             }
-            default -> throw new MultiaddrFormatException("protocol " + protocol.textName() + " takes no value in '" + input + "'");
+            case QUIC_V1 -> throw new IllegalStateException(protocol + " has no value");
+        };
+    }
+
+    /** Fixed-size values are checked by their length already; variable ones need a look inside. */
+    private static void checkBinaryValue(Protocol protocol, byte[] value, byte[] input) {
+        switch (protocol) {
+            case DNS, DNS4, DNS6 -> {
+                if (value.length == 0 || value.length > MAX_DNS_NAME_BYTES) {
+                    throw new MultiaddrFormatException(protocol.textName() + " name of " + value.length
+                            + " bytes in binary multiaddr " + hex(input));
+                }
+                String name;
+                try {
+                    name = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(value)).toString();
+                } catch (CharacterCodingException e) {
+                    throw new MultiaddrFormatException(protocol.textName() + " name is not UTF-8 in binary multiaddr " + hex(input));
+                }
+                // A '/' would make the text form parse differently.
+                if (name.indexOf('/') >= 0) {
+                    throw new MultiaddrFormatException(protocol.textName() + " name '" + name + "' contains '/' in binary multiaddr "
+                            + hex(input));
+                }
+            }
+            case P2P -> {
+                try {
+                    PeerId.fromBytes(value);
+                } catch (IllegalArgumentException e) {
+                    throw new MultiaddrFormatException("invalid peer id in /p2p of binary multiaddr " + hex(input) + ": "
+                            + e.getMessage(), e);
+                }
+            }
+            default -> {
+            }
         }
+    }
+
+    private static Varint.Decoded readVarint(byte[] data, int offset) {
+        try {
+            return Varint.decode(data, offset);
+        } catch (IllegalArgumentException e) {
+            String problem = e.getMessage().startsWith("truncated") ? "binary multiaddr truncated: " : "invalid binary multiaddr: ";
+            throw new MultiaddrFormatException(problem + e.getMessage() + " in " + hex(data), e);
+        }
+    }
+
+    private static String hex(byte[] data) {
+        return HexFormat.of().formatHex(data);
     }
 
     private static String toText(Protocol protocol, byte[] value) {
@@ -253,9 +285,23 @@ public final class Multiaddr {
             case IP6 -> ip6Text(value);
             case TCP, UDP -> Integer.toString(((value[0] & 0xFF) << 8) | (value[1] & 0xFF));
             case DNS, DNS4, DNS6 -> new String(value, StandardCharsets.UTF_8);
-            case P2P -> PeerId.fromBytes(value).toBase58();
+            // The base58 text of a peer id is that of its multihash, checked when the value was made.
+            case P2P -> Base58.encode(value);
             case QUIC_V1 -> "";
         };
+    }
+
+    private static byte[] parsePort(Protocol protocol, String value, String input) {
+        if (!isAsciiDigits(value)) {
+            throw new MultiaddrFormatException("invalid " + protocol.textName() + " port '" + value + "' in '" + input + "'");
+        }
+        // Leading zeros are accepted, as go- and rust-multiaddr do; the text form prints without them.
+        String digits = value.replaceFirst("^0+(?=.)", "");
+        int port = digits.length() > 5 ? Integer.MAX_VALUE : Integer.parseInt(digits);
+        if (port > 65535) {
+            throw new MultiaddrFormatException(protocol.textName() + " port " + value + " out of range 0-65535 in '" + input + "'");
+        }
+        return new byte[] {(byte) (port >> 8), (byte) port};
     }
 
     private static byte[] parseIp4(String value, String input) {
@@ -266,7 +312,8 @@ public final class Multiaddr {
         byte[] ip = new byte[4];
         for (int i = 0; i < 4; i++) {
             String octet = octets[i];
-            if (octet.isEmpty() || octet.length() > 3 || !octet.chars().allMatch(Character::isDigit)
+            // Leading zeros are refused: some parsers read them as octal.
+            if (octet.isEmpty() || octet.length() > 3 || !isAsciiDigits(octet)
                     || (octet.length() > 1 && octet.charAt(0) == '0') || Integer.parseInt(octet) > 255) {
                 throw new MultiaddrFormatException("invalid ip4 address '" + value + "' in '" + input + "'");
             }
@@ -276,8 +323,11 @@ public final class Multiaddr {
     }
 
     private static byte[] parseIp6(String value, String input) {
-        // Only hex digits, ':' and '.' (an embedded ip4) may reach InetAddress, so it never looks a name up.
-        if (value.indexOf(':') < 0 || !value.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
+        // InetAddress treats text as a literal, never looking it up, only when it starts with a hex
+        // digit or ':' and contains a ':'. Beyond that only hex digits and '.' (an embedded ip4) may pass.
+        boolean literal = value.indexOf(':') >= 0 && (value.charAt(0) == ':' || isAsciiHexDigit(value.charAt(0)))
+                && value.chars().allMatch(c -> c == ':' || c == '.' || isAsciiHexDigit(c));
+        if (!literal) {
             throw new MultiaddrFormatException("invalid ip6 address '" + value + "' in '" + input + "'");
         }
         try {
@@ -286,9 +336,7 @@ public final class Multiaddr {
                 return ip;
             }
             // Java folds IPv4-mapped addresses into ip4: map them back.
-            byte[] mapped = new byte[16];
-            mapped[10] = (byte) 0xFF;
-            mapped[11] = (byte) 0xFF;
+            byte[] mapped = Arrays.copyOf(IP4_MAPPED_PREFIX, 16);
             System.arraycopy(ip, 0, mapped, 12, 4);
             return mapped;
         } catch (UnknownHostException e) {
@@ -296,8 +344,22 @@ public final class Multiaddr {
         }
     }
 
-    /** RFC 5952 text: lower case, leading zeros dropped, the longest run of zero groups as '::'. */
+    private static boolean isAsciiDigits(String text) {
+        return !text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    private static boolean isAsciiHexDigit(int c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
+    /**
+     * RFC 5952 text: lower case, leading zeros dropped, the longest run of zero groups as '::',
+     * and IPv4-mapped addresses in dotted form, as go- and rust-multiaddr print them.
+     */
     private static String ip6Text(byte[] ip) {
+        if (Arrays.equals(ip, 0, 12, IP4_MAPPED_PREFIX, 0, 12)) {
+            return "::ffff:" + toText(Protocol.IP4, Arrays.copyOfRange(ip, 12, 16));
+        }
         int[] groups = new int[8];
         for (int i = 0; i < 8; i++) {
             groups[i] = ((ip[2 * i] & 0xFF) << 8) | (ip[2 * i + 1] & 0xFF);

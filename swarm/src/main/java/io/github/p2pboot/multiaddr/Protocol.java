@@ -2,6 +2,7 @@ package io.github.p2pboot.multiaddr;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The multiaddr protocols this engine understands, with their codes from the multiformats
@@ -61,11 +62,13 @@ public enum Protocol {
         return sizeBits != 0;
     }
 
-    static Protocol byCode(long code) {
-        return code > Integer.MAX_VALUE ? null : BY_CODE.get((int) code);
+    /** The protocol with this code from the multiformats table, if this engine knows it. */
+    public static Optional<Protocol> byCode(long code) {
+        return code < 0 || code > Integer.MAX_VALUE ? Optional.empty() : Optional.ofNullable(BY_CODE.get((int) code));
     }
 
-    static Protocol byName(String name) {
-        return BY_NAME.get(name);
+    /** The protocol with this text name; the legacy {@code ipfs} gives {@link #P2P}. */
+    public static Optional<Protocol> byName(String name) {
+        return Optional.ofNullable(BY_NAME.get(name));
     }
 }

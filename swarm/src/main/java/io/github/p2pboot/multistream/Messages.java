@@ -15,9 +15,11 @@ final class Messages {
 
     static final String HEADER = "/multistream/1.0.0";
     static final String NOT_AVAILABLE = "na";
+    static final String LIST = "ls";
     /**
-     * Protocol ids are short; 1 KiB bounds what a peer can make us buffer per stream while leaving
-     * room for long ids.
+     * The longest message accepted, newline included: go-multistream refuses longer ones and
+     * js-libp2p follows it, so no peer of theirs sends more. It also bounds what a peer can make us
+     * buffer per stream.
      */
     static final int MAX_MESSAGE_LENGTH = 1024;
 

@@ -15,7 +15,10 @@ import org.slf4j.LoggerFactory;
  * supported, then hands the stream to {@code onSelected} and removes itself. Bytes that arrived
  * after the accepted proposal are passed on to the handlers {@code onSelected} installed.
  *
- * <p>Bad input closes this stream only.
+ * <p>Answers {@code ls} with {@code na}, as listing is optional. Bad input, more than
+ * {@value #MAX_REFUSALS} refused proposals, or a stream closed before a protocol was agreed close
+ * this stream only; the reason is logged at DEBUG. A peer can cause those at will, so nothing is
+ * raised that would reach the end of the pipeline and be logged as a warning.
  */
 public final class MultistreamListener extends ByteToMessageDecoder {
 
@@ -31,6 +34,11 @@ public final class MultistreamListener extends ByteToMessageDecoder {
     private int refusals;
     private String selected;
 
+    /**
+     * @param supported whether a proposed protocol id is served here
+     * @param onSelected called on the event loop once a protocol is accepted, before this decoder
+     *     leaves the pipeline: handlers it adds receive the bytes that followed the proposal
+     */
     public MultistreamListener(Predicate<String> supported, BiConsumer<ChannelHandlerContext, String> onSelected) {
         this.supported = supported;
         this.onSelected = onSelected;
@@ -80,7 +88,9 @@ public final class MultistreamListener extends ByteToMessageDecoder {
             headerReceived = true;
             return;
         }
-        if (supported.test(message)) {
+        // ls asks for a listing, which is optional: it is refused like any unsupported proposal,
+        // never taken for a protocol id.
+        if (!Messages.LIST.equals(message) && supported.test(message)) {
             selected = message;
             ctx.writeAndFlush(Messages.encode(ctx.alloc(), message));
             // Removing the decoder hands any bytes buffered after the proposal to the handlers
@@ -105,6 +115,14 @@ public final class MultistreamListener extends ByteToMessageDecoder {
             return;
         }
         super.userEventTriggered(ctx, event);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (selected == null) {
+            log.debug("Stream {} closed before a protocol was agreed", ctx.channel());
+        }
+        super.channelInactive(ctx);
     }
 
     private void fail(ChannelHandlerContext ctx, ProtocolNegotiationException e) {
