@@ -7,6 +7,7 @@ import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.kademlia.KademliaConfig;
 import io.github.p2pboot.kademlia.QueryResult;
 import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.swarm.QuicSettings;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmConfig;
 import java.time.Duration;
@@ -40,7 +41,10 @@ public final class KademliaLookupBench {
         List<Kademlia> dhts = new ArrayList<>();
         long buildStart = System.nanoTime();
         for (int i = 0; i < nodes; i++) {
+            // A long keep-alive: with hundreds of connections per node in one JVM, 5-second pings
+            // would measure the pings, not the lookups.
             Swarm swarm = new Swarm(SwarmConfig.builder(PrivateKey.generateEd25519()).ioThreads(1)
+                    .quic(new QuicSettings(Duration.ofMinutes(5), Duration.ofMinutes(2), Duration.ofSeconds(10), 256))
                     .listen("/ip4/127.0.0.1/udp/0/quic-v1").build());
             swarm.start();
             Kademlia dht = new Kademlia(swarm, config);
@@ -48,9 +52,13 @@ public final class KademliaLookupBench {
             swarms.add(swarm);
             dhts.add(dht);
         }
+        // Each node joins as Kademlia prescribes: through a known peer, with a lookup of its own id.
         for (int i = 1; i < nodes; i++) {
             dhts.get(i).addPeer(swarms.get(0).localPeerId(), swarms.get(0).listenAddresses());
-            dhts.get(i).bootstrap().get(60, TimeUnit.SECONDS);
+            dhts.get(i).findClosestPeers(swarms.get(i).localPeerId().toBytes()).get(60, TimeUnit.SECONDS);
+            if (i % 50 == 0) {
+                System.out.printf("  %d nodes joined after %d s%n", i, Duration.ofNanos(System.nanoTime() - buildStart).toSeconds());
+            }
         }
         List<JsPeer> js = new ArrayList<>();
         for (int i = 0; i < jsNodes; i++) {

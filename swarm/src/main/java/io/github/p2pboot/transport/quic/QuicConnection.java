@@ -9,7 +9,6 @@ import io.github.p2pboot.swarm.Direction;
 import io.github.p2pboot.transport.MuxedConnection;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;
@@ -140,7 +139,7 @@ final class QuicConnection implements MuxedConnection {
         channel.newStreamBootstrap()
                 .type(QuicStreamType.BIDIRECTIONAL)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .handler(new ChannelInboundHandlerAdapter())
+                .handler(StreamResetHandler.INSTANCE)
                 .create()
                 .addListener(f -> {
                     if (f.isSuccess()) {

@@ -293,6 +293,7 @@ public final class QuicTransport implements Transport {
                 stream.close();
                 return;
             }
+            stream.pipeline().addLast(StreamResetHandler.INSTANCE);
             listener.inboundStream(connection, stream);
         }
     }
