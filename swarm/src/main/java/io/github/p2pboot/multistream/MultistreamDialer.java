@@ -3,7 +3,6 @@ package io.github.p2pboot.multistream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -24,13 +23,12 @@ import org.slf4j.LoggerFactory;
  * peer sent right after its echo. A callback chained after completion from another thread may find
  * those bytes already passed down the pipeline.
  */
-public final class MultistreamDialer extends ByteToMessageDecoder {
+public final class MultistreamDialer extends OpeningDecoder {
 
     private static final Logger log = LoggerFactory.getLogger(MultistreamDialer.class);
 
     private final List<String> protocols;
     private final CompletableFuture<String> selected;
-    private boolean started;
     private boolean headerReceived;
     private int proposal;
 
@@ -48,23 +46,8 @@ public final class MultistreamDialer extends ByteToMessageDecoder {
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        if (ctx.channel().isActive()) {
-            start(ctx);
-        }
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        start(ctx);
-        super.channelActive(ctx);
-    }
-
-    private void start(ChannelHandlerContext ctx) {
-        if (!started) {
-            started = true;
-            ctx.writeAndFlush(Messages.encode(ctx.alloc(), Messages.HEADER, protocols.get(0)));
-        }
+    ByteBuf openingMessages(ChannelHandlerContext ctx) {
+        return Messages.encode(ctx.alloc(), Messages.HEADER, protocols.get(0));
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.github.p2pboot.multistream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
@@ -20,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * this stream only; the reason is logged at DEBUG. A peer can cause those at will, so nothing is
  * raised that would reach the end of the pipeline and be logged as a warning.
  */
-public final class MultistreamListener extends ByteToMessageDecoder {
+public final class MultistreamListener extends OpeningDecoder {
 
     /** Refused proposals allowed on one stream before the peer is considered abusive. */
     static final int MAX_REFUSALS = 32;
@@ -29,7 +28,6 @@ public final class MultistreamListener extends ByteToMessageDecoder {
 
     private final Predicate<String> supported;
     private final BiConsumer<ChannelHandlerContext, String> onSelected;
-    private boolean headerSent;
     private boolean headerReceived;
     private int refusals;
     private String selected;
@@ -45,23 +43,8 @@ public final class MultistreamListener extends ByteToMessageDecoder {
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        if (ctx.channel().isActive()) {
-            sendHeader(ctx);
-        }
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        sendHeader(ctx);
-        super.channelActive(ctx);
-    }
-
-    private void sendHeader(ChannelHandlerContext ctx) {
-        if (!headerSent) {
-            headerSent = true;
-            ctx.writeAndFlush(Messages.encode(ctx.alloc(), Messages.HEADER));
-        }
+    ByteBuf openingMessages(ChannelHandlerContext ctx) {
+        return Messages.encode(ctx.alloc(), Messages.HEADER);
     }
 
     @Override
