@@ -173,30 +173,22 @@ class KademliaBadInputTest {
         return frame;
     }
 
+    /** A fake DHT server that answers every request with a frame of bytes that is no protobuf. */
     private static ProtocolHandler garbageAnswerer() {
-        return new ProtocolHandler() {
-            @Override
-            public String protocolId() {
-                return PROTOCOL;
-            }
-
-            @Override
-            public void handleStream(Stream stream) {
-                stream.channel().pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
-                        io.netty.util.ReferenceCountUtil.release(msg);
-                        ByteBuf garbage = Unpooled.buffer();
-                        Varint.write(5, garbage);
-                        garbage.writeBytes(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
-                        ctx.writeAndFlush(garbage);
-                    }
-                });
-            }
-        };
+        return fakeServer(ctx -> {
+            ByteBuf garbage = Unpooled.buffer();
+            Varint.write(5, garbage);
+            garbage.writeBytes(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+            ctx.writeAndFlush(garbage);
+        });
     }
 
+    /** A fake DHT server that reads requests and never answers. */
     private static ProtocolHandler silentListener() {
+        return fakeServer(ctx -> { });
+    }
+
+    private static ProtocolHandler fakeServer(java.util.function.Consumer<io.netty.channel.ChannelHandlerContext> onRequest) {
         return new ProtocolHandler() {
             @Override
             public String protocolId() {
@@ -209,6 +201,7 @@ class KademliaBadInputTest {
                     @Override
                     public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
                         io.netty.util.ReferenceCountUtil.release(msg);
+                        onRequest.accept(ctx);
                     }
                 });
             }
