@@ -148,6 +148,29 @@ class KademliaBadInputTest {
         }
     }
 
+    @Test
+    void lookupThatRunsOutOfTimeReturnsWhatItHasMarkedTimedOut() throws Exception {
+        // One request at a time to five silent peers: more than the 1-second query timeout in all.
+        Kademlia impatient = new Kademlia(client, KademliaConfig.builder().parallelism(1).queryTimeout(Duration.ofSeconds(1)).build());
+        impatient.start();
+        try {
+            for (int i = 0; i < 5; i++) {
+                Swarm silent = swarms.start();
+                silent.registerProtocol(silentListener());
+                impatient.addPeer(silent.localPeerId(), silent.listenAddresses());
+            }
+            long start = System.nanoTime();
+
+            QueryResult<List<PeerId>> result = impatient.findClosestPeers("anything".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+
+            assertThat(result.timedOut()).isTrue();
+            assertThat(result.value()).isEmpty();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        } finally {
+            impatient.close();
+        }
+    }
+
     private Channel send(ByteBuf frame) throws Exception {
         Stream stream = client.newStream(server.localPeerId(), PROTOCOL).get(10, TimeUnit.SECONDS);
         stream.channel().writeAndFlush(frame);
