@@ -151,7 +151,8 @@ class KademliaBadInputTest {
     @Test
     void lookupThatRunsOutOfTimeReturnsWhatItHasMarkedTimedOut() throws Exception {
         // One request at a time to five silent peers: more than the 1-second query timeout in all.
-        Kademlia impatient = new Kademlia(client, KademliaConfig.builder().parallelism(1).queryTimeout(Duration.ofSeconds(1)).build());
+        // A node of its own, which knows no peer but the silent ones.
+        Kademlia impatient = new Kademlia(swarms.start(), KademliaConfig.builder().parallelism(1).queryTimeout(Duration.ofSeconds(1)).build());
         impatient.start();
         try {
             for (int i = 0; i < 5; i++) {
