@@ -163,7 +163,8 @@ final class KadStreams {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
             if (event instanceof ChannelInputShutdownEvent) {
-                ctx.close();
+                // The peer sent its last request: end the stream once the answers are out.
+                Stream.closeWhenFlushed(ctx);
             }
         }
 

@@ -29,4 +29,13 @@ public interface Stream {
     default void close() {
         channel().close();
     }
+
+    /**
+     * Closes a stream once everything written to it so far has gone out. A plain {@code close()}
+     * right after a write may drop that write if it is still queued; protocol handlers that answer
+     * and then end the stream use this.
+     */
+    static void closeWhenFlushed(io.netty.channel.ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
 }

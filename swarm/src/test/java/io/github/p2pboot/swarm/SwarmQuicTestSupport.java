@@ -34,7 +34,7 @@ public final class SwarmQuicTestSupport {
                     @Override
                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                         if (evt instanceof ChannelInputShutdownEvent) {
-                            ctx.close();
+                            Stream.closeWhenFlushed(ctx);
                         }
                     }
                 });

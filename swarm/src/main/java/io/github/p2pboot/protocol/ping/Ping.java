@@ -96,8 +96,8 @@ public final class Ping {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
             if (event instanceof ChannelInputShutdownEvent) {
-                // The dialer is done pinging: finish our side too.
-                ctx.close();
+                // The dialer is done pinging: finish our side too, after the last echo.
+                Stream.closeWhenFlushed(ctx);
             }
         }
 
