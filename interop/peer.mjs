@@ -121,11 +121,21 @@ function commands (node) {
       }))
     },
     async echo ({ addr, peerId, protocol, data }) {
+      const payload = fromB64(data)
       const stream = await node.dialProtocol(target(addr ?? peerId), protocol ?? ECHO_PROTOCOL)
-      stream.send(fromB64(data))
+      stream.send(payload)
       await stream.close()
+      // Reads as many bytes as were sent, or until the end of the stream. It does not wait for the
+      // end after a full echo: js-libp2p does not always see p2pboot end a stream after js ended
+      // its own side (a known issue of ours, see Stream.closeWhenFlushed); this command tests data.
       const chunks = []
-      for await (const chunk of stream) chunks.push(Buffer.from(chunk.subarray ? chunk.subarray() : chunk))
+      let received = 0
+      for await (const chunk of stream) {
+        const bytes = Buffer.from(chunk.subarray ? chunk.subarray() : chunk)
+        chunks.push(bytes)
+        received += bytes.length
+        if (received >= payload.length) break
+      }
       return b64(Buffer.concat(chunks))
     },
     async kadPut ({ key: k, value }) {

@@ -34,6 +34,11 @@ public interface Stream {
      * Closes a stream once everything written to it so far has gone out. A plain {@code close()}
      * right after a write may drop that write if it is still queued; protocol handlers that answer
      * and then end the stream use this.
+     *
+     * <p>Known issue: when the peer has already ended its side, a js-libp2p peer does not reliably
+     * see us end ours (close or FIN): the data arrives, the end sometimes does not. Ending our side
+     * first works. Protocols whose peers read a message rather than wait for the end (identify,
+     * ping, Kademlia) are not affected.
      */
     static void closeWhenFlushed(io.netty.channel.ChannelHandlerContext ctx) {
         ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);

@@ -294,6 +294,7 @@ public final class Swarm implements AutoCloseable {
         channel.closeFuture().addListener(f -> timeout.cancel(false));
         channel.pipeline().addLast(new MultistreamListener(handlers::containsKey, (ctx, protocol) -> {
             timeout.cancel(false);
+            log.debug("Inbound stream {} from {} speaks {}", channel.id(), muxed.remotePeer(), protocol);
             ProtocolHandler handler = handlers.get(protocol);
             if (handler == null) {
                 ctx.close();
