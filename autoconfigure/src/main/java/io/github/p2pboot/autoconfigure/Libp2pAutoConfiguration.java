@@ -86,12 +86,14 @@ public class Libp2pAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     PeerConnectivity libp2pPeerConnectivity(Swarm swarm, Kademlia kademlia, Libp2pProperties properties, ApplicationEventPublisher events) {
-        Duration dialTimeout = swarm.config().quic().handshakeTimeout().plusSeconds(2);
+        Duration handshake = swarm.config().quic().handshakeTimeout().compareTo(swarm.config().tcp().handshakeTimeout()) > 0
+                ? swarm.config().quic().handshakeTimeout() : swarm.config().tcp().handshakeTimeout();
+        Duration dialTimeout = handshake.plusSeconds(2);
         PeerConnectivity connectivity = new PeerConnectivity(swarm, Libp2pSettings.bootstrapPeers(properties),
                 Libp2pSettings.minPeers(properties.getHealth()), Libp2pSettings.reconnect(properties.getReconnect()), dialTimeout, events);
         // A connected bootstrap peer joins the routing table, and the Kademlia bootstrap fills the rest.
-        connectivity.addBootstrapListener((peer, address) -> {
-            kademlia.addPeer(peer, List.of(address.withoutPeerId()));
+        connectivity.addBootstrapListener((peer, addresses) -> {
+            kademlia.addPeer(peer, addresses);
             kademlia.bootstrap();
         });
         return connectivity;

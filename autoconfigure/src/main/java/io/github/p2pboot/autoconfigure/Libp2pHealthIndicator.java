@@ -36,7 +36,7 @@ public class Libp2pHealthIndicator implements HealthIndicator {
                 .withDetail("minPeers", connectivity.minPeers())
                 .withDetail("routingTableSize", kademlia.routingTableSize())
                 .withDetail("listenAddresses", swarm.listenAddresses().stream().map(Multiaddr::toString).toList())
-                .withDetail("bootstrapPeersConnected", connectivity.bootstrapPeersConnected() + "/" + connectivity.bootstrapPeers().size())
+                .withDetail("bootstrapPeersConnected", connectivity.bootstrapPeersConnected() + "/" + connectivity.bootstrapPeerCount())
                 .withDetail("reconnecting", connectivity.isReconnecting());
         connectivity.nextAttempt().ifPresent(next -> health.withDetail("nextAttempt", next.toString()));
         connectivity.lastError().ifPresent(error -> health.withDetail("lastError", error));

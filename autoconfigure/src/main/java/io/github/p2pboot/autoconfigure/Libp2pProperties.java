@@ -18,8 +18,8 @@ public class Libp2pProperties {
 
     private final Identity identity = new Identity();
 
-    /** Multiaddrs to listen on. Port 0 picks a free port. QUIC only for now: TCP is not yet available. */
-    private List<String> listen = new ArrayList<>(List.of("/ip4/0.0.0.0/udp/4001/quic-v1"));
+    /** Multiaddrs to listen on: QUIC (/ip4|ip6/<ip>/udp/<port>/quic-v1) and TCP (/ip4|ip6/<ip>/tcp/<port>). Port 0 picks a free port. */
+    private List<String> listen = new ArrayList<>(List.of("/ip4/0.0.0.0/udp/4001/quic-v1", "/ip4/0.0.0.0/tcp/4001"));
 
     private final Quic quic = new Quic();
 
@@ -154,8 +154,14 @@ public class Libp2pProperties {
 
     public static class Tcp {
 
-        /** Whether to offer TCP (Noise, Yamux) next to QUIC. Not yet available: must stay false. */
-        private boolean enabled = false;
+        /** Whether to dial and listen on TCP (secured with Noise, multiplexed with Yamux) next to QUIC, as the fallback where UDP does not get through. */
+        private boolean enabled = true;
+
+        /** How long a TCP dial may take to connect and finish the Noise and Yamux upgrade. */
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+
+        /** How many concurrent streams a peer may open on one TCP connection. */
+        private int maxStreams = 256;
 
         public boolean isEnabled() {
             return enabled;
@@ -163,6 +169,22 @@ public class Libp2pProperties {
 
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+
+        public Duration getHandshakeTimeout() {
+            return handshakeTimeout;
+        }
+
+        public void setHandshakeTimeout(Duration handshakeTimeout) {
+            this.handshakeTimeout = handshakeTimeout;
+        }
+
+        public int getMaxStreams() {
+            return maxStreams;
+        }
+
+        public void setMaxStreams(int maxStreams) {
+            this.maxStreams = maxStreams;
         }
     }
 

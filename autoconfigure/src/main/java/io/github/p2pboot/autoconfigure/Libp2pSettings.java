@@ -5,6 +5,8 @@ import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.swarm.QuicSettings;
 import io.github.p2pboot.swarm.SwarmConfig;
+import io.github.p2pboot.swarm.TcpSettings;
+import io.github.p2pboot.transport.HostPort;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,26 +22,31 @@ final class Libp2pSettings {
     }
 
     static SwarmConfig swarmConfig(Libp2pProperties properties, PrivateKey hostKey) {
-        if (properties.getTcp().isEnabled()) {
-            throw new Libp2pConfigurationException("libp2p.tcp.enabled", true, "the TCP transport is not available yet",
-                    "Set libp2p.tcp.enabled=false (the default); the node listens on QUIC.");
-        }
-        SwarmConfig.Builder builder = SwarmConfig.builder(hostKey).quic(quic(properties.getQuic()));
+        TcpSettings tcp = tcp(properties.getTcp());
+        SwarmConfig.Builder builder = SwarmConfig.builder(hostKey).quic(quic(properties.getQuic())).tcp(tcp);
         List<String> listen = properties.getListen();
         for (int i = 0; i < listen.size(); i++) {
             String property = "libp2p.listen[" + i + "]";
             Multiaddr address = multiaddr(property, listen.get(i));
-            if (address.has(Protocol.TCP)) {
-                throw new Libp2pConfigurationException(property, listen.get(i), "the TCP transport is not available yet",
-                        "Listen on QUIC instead, e.g. /ip4/0.0.0.0/udp/4001/quic-v1.");
+            HostPort tcpHost = HostPort.match(address, Protocol.TCP);
+            HostPort hostPort = tcpHost != null ? tcpHost : HostPort.match(address, Protocol.UDP, Protocol.QUIC_V1);
+            if (tcpHost != null && !tcp.enabled()) {
+                throw new Libp2pConfigurationException(property, listen.get(i), "a TCP address, but libp2p.tcp.enabled is false",
+                        "Remove the TCP address from libp2p.listen, or set libp2p.tcp.enabled=true.");
             }
-            if (!address.has(Protocol.QUIC_V1) || !address.has(Protocol.UDP)) {
-                throw new Libp2pConfigurationException(property, listen.get(i), "not a QUIC listen address",
-                        "Use the form /ip4/<address>/udp/<port>/quic-v1 or /ip6/<address>/udp/<port>/quic-v1.");
+            if (hostPort == null || !hostPort.isIpLiteral()) {
+                throw new Libp2pConfigurationException(property, listen.get(i), "not a QUIC or TCP listen address",
+                        "Use /ip4/<address>/udp/<port>/quic-v1 or /ip4/<address>/tcp/<port> (or /ip6/...), with an IP address, not a name.");
             }
             builder.listen(address);
         }
         return builder.build();
+    }
+
+    private static TcpSettings tcp(Libp2pProperties.Tcp tcp) {
+        positive("libp2p.tcp.handshake-timeout", tcp.getHandshakeTimeout());
+        atLeast("libp2p.tcp.max-streams", tcp.getMaxStreams(), 1);
+        return new TcpSettings(tcp.isEnabled(), tcp.getHandshakeTimeout(), tcp.getMaxStreams());
     }
 
     private static QuicSettings quic(Libp2pProperties.Quic quic) {

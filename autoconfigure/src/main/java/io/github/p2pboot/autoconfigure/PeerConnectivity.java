@@ -9,7 +9,10 @@ import io.github.p2pboot.swarm.SwarmListener;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -43,6 +46,8 @@ public class PeerConnectivity implements SwarmListener {
 
     private final Swarm swarm;
     private final List<Multiaddr> bootstrapPeers;
+    /** The bootstrap addresses by peer: a peer listed with QUIC and TCP addresses is one peer. */
+    private final Map<PeerId, List<Multiaddr>> bootstrapAddresses;
     private final int minPeers;
     private final Duration dialTimeout;
     private final RetryTemplate retryTemplate;
@@ -60,13 +65,19 @@ public class PeerConnectivity implements SwarmListener {
 
     /** Told when a bootstrap peer is connected, e.g. to add it to Kademlia. */
     public interface BootstrapListener {
-        void bootstrapPeerConnected(PeerId peer, Multiaddr address);
+        /** @param addresses the peer's configured addresses, without {@code /p2p} */
+        void bootstrapPeerConnected(PeerId peer, List<Multiaddr> addresses);
     }
 
     PeerConnectivity(Swarm swarm, List<Multiaddr> bootstrapPeers, int minPeers, Libp2pSettings.ReconnectSettings reconnect,
             Duration dialTimeout, ApplicationEventPublisher events) {
         this.swarm = swarm;
         this.bootstrapPeers = List.copyOf(bootstrapPeers);
+        Map<PeerId, List<Multiaddr>> byPeer = new LinkedHashMap<>();
+        for (Multiaddr address : bootstrapPeers) {
+            byPeer.computeIfAbsent(address.peerId().orElseThrow(), p -> new ArrayList<>()).add(address.withoutPeerId());
+        }
+        this.bootstrapAddresses = Collections.unmodifiableMap(byPeer);
         this.minPeers = minPeers;
         this.dialTimeout = dialTimeout;
         this.events = events;
@@ -205,24 +216,28 @@ public class PeerConnectivity implements SwarmListener {
             return;
         }
         nextAttempt = null;
-        List<Multiaddr> missing = missingBootstrapPeers();
+        List<PeerId> missing = missingBootstrapPeers();
         if (missing.isEmpty()) {
             successfulAttempts.incrementAndGet();
             return;
         }
         log.debug("Reconnection attempt {}: dialling {}", number, missing);
         List<CompletableFuture<Connection>> dials = new ArrayList<>();
-        for (Multiaddr address : missing) {
-            dials.add(swarm.dial(address).whenComplete((connection, error) -> {
+        for (PeerId peer : missing) {
+            List<Multiaddr> addresses = bootstrapAddresses.get(peer);
+            // QUIC first, TCP as the fallback: the swarm tries the addresses in turn.
+            dials.add(swarm.dial(peer, addresses).whenComplete((connection, error) -> {
                 if (connection != null) {
-                    bootstrapListeners.forEach(l -> l.bootstrapPeerConnected(connection.remotePeer(), address));
+                    bootstrapListeners.forEach(l -> l.bootstrapPeerConnected(peer, addresses));
                 }
             }));
         }
         List<String> errors = new ArrayList<>();
         for (int i = 0; i < dials.size(); i++) {
+            // Each address of a peer may take the whole dial timeout before the next is tried.
+            long timeout = dialTimeout.toMillis() * bootstrapAddresses.get(missing.get(i)).size();
             try {
-                dials.get(i).get(dialTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                dials.get(i).get(timeout, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ReconnectException("interrupted");
@@ -240,21 +255,27 @@ public class PeerConnectivity implements SwarmListener {
         log.debug("Reconnection attempt {} reached every bootstrap peer", number);
     }
 
-    private List<Multiaddr> missingBootstrapPeers() {
+    private List<PeerId> missingBootstrapPeers() {
         var connected = swarm.connectedPeers();
-        return bootstrapPeers.stream().filter(a -> !connected.contains(a.peerId().orElseThrow())).toList();
+        return bootstrapAddresses.keySet().stream().filter(peer -> !connected.contains(peer)).toList();
     }
 
     private boolean isBootstrapPeer(PeerId peer) {
-        return bootstrapPeers.stream().anyMatch(a -> a.peerId().orElseThrow().equals(peer));
+        return bootstrapAddresses.containsKey(peer);
     }
 
+    /** The configured bootstrap addresses, each with its {@code /p2p} id. */
     public List<Multiaddr> bootstrapPeers() {
         return bootstrapPeers;
     }
 
+    /** How many distinct bootstrap peers there are (a peer may have several addresses). */
+    public int bootstrapPeerCount() {
+        return bootstrapAddresses.size();
+    }
+
     public int bootstrapPeersConnected() {
-        return bootstrapPeers.size() - missingBootstrapPeers().size();
+        return bootstrapAddresses.size() - missingBootstrapPeers().size();
     }
 
     public int minPeers() {

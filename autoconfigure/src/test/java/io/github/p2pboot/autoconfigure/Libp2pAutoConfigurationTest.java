@@ -97,7 +97,7 @@ class Libp2pAutoConfigurationTest {
     void bindsEveryProperty() {
         runner.withPropertyValues(
                 "libp2p.quic.max-idle-timeout=3s", "libp2p.quic.keep-alive-interval=300ms", "libp2p.quic.handshake-timeout=4s",
-                "libp2p.quic.max-streams=64", "libp2p.tcp.enabled=false",
+                "libp2p.quic.max-streams=64", "libp2p.tcp.enabled=false", "libp2p.tcp.handshake-timeout=7s", "libp2p.tcp.max-streams=32",
                 "libp2p.kademlia.protocol=/mynet/kad/1.0.0", "libp2p.kademlia.mode=client", "libp2p.kademlia.query-timeout=30s",
                 "libp2p.kademlia.replication-factor=4", "libp2p.kademlia.parallelism=5", "libp2p.kademlia.bootstrap-interval=1m",
                 "libp2p.kademlia.record-ttl=2h",
@@ -126,6 +126,9 @@ class Libp2pAutoConfigurationTest {
                     assertThat(config.quic().keepAliveInterval()).isEqualTo(Duration.ofMillis(300));
                     assertThat(config.quic().handshakeTimeout()).isEqualTo(Duration.ofSeconds(4));
                     assertThat(config.quic().maxStreams()).isEqualTo(64);
+                    assertThat(config.tcp().enabled()).isFalse();
+                    assertThat(config.tcp().handshakeTimeout()).isEqualTo(Duration.ofSeconds(7));
+                    assertThat(config.tcp().maxStreams()).isEqualTo(32);
                     io.github.p2pboot.kademlia.KademliaConfig kademlia = context.getBean(io.github.p2pboot.kademlia.Kademlia.class).config();
                     assertThat(kademlia.protocolId()).isEqualTo("/mynet/kad/1.0.0");
                     assertThat(kademlia.mode()).isEqualTo(io.github.p2pboot.kademlia.KademliaMode.CLIENT);
@@ -175,14 +178,47 @@ class Libp2pAutoConfigurationTest {
     }
 
     @Test
-    void tcpIsRefusedUntilItExists() {
-        assertFailure(runner.withPropertyValues("libp2p.tcp.enabled=true"), "libp2p.tcp.enabled", "false");
+    void listensOnQuicAndTcpByDefault() {
+        assertThat(new Libp2pProperties().getListen())
+                .containsExactly("/ip4/0.0.0.0/udp/4001/quic-v1", "/ip4/0.0.0.0/tcp/4001");
+        runner.withPropertyValues("libp2p.listen=/ip4/127.0.0.1/udp/0/quic-v1,/ip4/127.0.0.1/tcp/0").run(context -> {
+            assertThat(context).hasNotFailed();
+            Swarm swarm = context.getBean(Swarm.class);
+            assertThat(swarm.config().tcp().enabled()).isTrue();
+            assertThat(swarm.listenAddresses()).extracting(Object::toString)
+                    .anyMatch(a -> a.startsWith("/ip4/127.0.0.1/udp/") && a.endsWith("/quic-v1"))
+                    .anyMatch(a -> a.startsWith("/ip4/127.0.0.1/tcp/"));
+        });
+    }
+
+    @Test
+    void tcpListenAddressWithTcpDisabledNamesTheProperty() {
+        assertFailure(runner.withPropertyValues("libp2p.tcp.enabled=false", "libp2p.listen=/ip4/127.0.0.1/tcp/0"),
+                "libp2p.listen[0]", "libp2p.tcp.enabled=true");
+    }
+
+    @Test
+    void listenAddressOfNoTransportNamesTheProperty() {
+        assertFailure(runner.withPropertyValues("libp2p.listen=/ip4/127.0.0.1/udp/0"), "libp2p.listen[0]", "/tcp/<port>");
+    }
+
+    @Test
+    void zeroTcpHandshakeTimeoutNamesTheProperty() {
+        assertFailure(runner.withPropertyValues("libp2p.tcp.handshake-timeout=0s"), "libp2p.tcp.handshake-timeout", "positive duration");
     }
 
     @Test
     void busyPortNamesTheProperty() throws Exception {
         try (DatagramSocket taken = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
             assertFailure(runner.withPropertyValues("libp2p.listen=/ip4/127.0.0.1/udp/" + taken.getLocalPort() + "/quic-v1"),
+                    "libp2p.listen", "port");
+        }
+    }
+
+    @Test
+    void busyTcpPortNamesTheProperty() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            assertFailure(runner.withPropertyValues("libp2p.listen=/ip4/127.0.0.1/tcp/" + taken.getLocalPort()),
                     "libp2p.listen", "port");
         }
     }

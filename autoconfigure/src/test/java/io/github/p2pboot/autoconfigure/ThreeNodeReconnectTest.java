@@ -47,10 +47,31 @@ class ThreeNodeReconnectTest {
         int port = freeUdpPort();
         String[] bootstrapNode = {"libp2p.identity.key-file=" + dir.resolve("a.key"),
                 "libp2p.listen=/ip4/127.0.0.1/udp/" + port + "/quic-v1"};
+        rejoin(bootstrapNode, peerId -> "/ip4/127.0.0.1/udp/" + port + "/quic-v1/p2p/" + peerId, "libp2p.listen=/ip4/127.0.0.1/udp/0/quic-v1");
+    }
+
+    /**
+     * The bootstrap node listens on TCP only, and B and C know it by a QUIC address first: they must
+     * fall back to TCP, and rejoin over TCP after it restarts.
+     */
+    @Test
+    void healthFollowsATcpOnlyBootstrapPeerThroughTheQuicFallback() throws Exception {
+        int port = freeTcpPort();
+        String[] bootstrapNode = {"libp2p.identity.key-file=" + dir.resolve("a-tcp.key"),
+                "libp2p.listen=/ip4/127.0.0.1/tcp/" + port};
+        rejoin(bootstrapNode, peerId -> "/ip4/127.0.0.1/udp/" + port + "/quic-v1/p2p/" + peerId
+                + ",/ip4/127.0.0.1/tcp/" + port + "/p2p/" + peerId,
+                "libp2p.listen=/ip4/127.0.0.1/tcp/0", "libp2p.quic.handshake-timeout=1s");
+    }
+
+    private void rejoin(String[] bootstrapNode, java.util.function.Function<String, String> bootstrapPeers, String... memberSettings) {
         ConfigurableApplicationContext a = start(bootstrapNode);
-        String bootstrapAddress = "/ip4/127.0.0.1/udp/" + port + "/quic-v1/p2p/" + a.getBean(Swarm.class).localPeerId();
+        String bootstrapAddress = bootstrapPeers.apply(a.getBean(Swarm.class).localPeerId().toString());
         // B and C find each other through A's DHT: healthy means connected to both A and the other.
-        String[] member = {"libp2p.identity.ephemeral=true", "libp2p.bootstrap.peers=" + bootstrapAddress, "libp2p.health.min-peers=2"};
+        List<String> memberProperties = new java.util.ArrayList<>(List.of("libp2p.identity.ephemeral=true",
+                "libp2p.bootstrap.peers=" + bootstrapAddress, "libp2p.health.min-peers=2"));
+        memberProperties.addAll(List.of(memberSettings));
+        String[] member = memberProperties.toArray(String[]::new);
         ConfigurableApplicationContext b = start(member);
         ConfigurableApplicationContext c = start(member);
         List<Libp2pEvents.SufficiencyChanged> changesAtB = new CopyOnWriteArrayList<>();
@@ -72,8 +93,8 @@ class ThreeNodeReconnectTest {
         Instant back = Instant.now();
         await().atMost(WAIT).until(() -> Status.UP.equals(status(b)) && Status.UP.equals(status(c)));
         Duration toUp = Duration.between(back, Instant.now());
-        System.out.printf("three-node rejoin: DOWN %d ms after the bootstrap node stopped, UP %d ms after it came back%n",
-                toDown.toMillis(), toUp.toMillis());
+        System.out.printf("three-node rejoin (%s): DOWN %d ms after the bootstrap node stopped, UP %d ms after it came back%n",
+                bootstrapAddress, toDown.toMillis(), toUp.toMillis());
 
         assertThat(restarted.getBean(Swarm.class).localPeerId()).isEqualTo(b.getBean(PeerConnectivity.class)
                 .bootstrapPeers().get(0).peerId().orElseThrow());
@@ -101,6 +122,12 @@ class ThreeNodeReconnectTest {
 
     private static Status status(ConfigurableApplicationContext context) {
         return context.getBean(Libp2pHealthIndicator.class).health().getStatus();
+    }
+
+    private static int freeTcpPort() throws Exception {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return socket.getLocalPort();
+        }
     }
 
     private static int freeUdpPort() throws Exception {

@@ -10,6 +10,7 @@ import io.github.p2pboot.transport.MuxedConnection;
 import io.github.p2pboot.transport.Transport;
 import io.github.p2pboot.transport.TransportListener;
 import io.github.p2pboot.transport.quic.QuicTransport;
+import io.github.p2pboot.transport.tcp.TcpTransport;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -17,6 +18,7 @@ import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -95,13 +97,19 @@ public final class Swarm implements AutoCloseable {
             return;
         }
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
-        transports = List.of(new QuicTransport(config.hostKey(), config.quic(), group, new Upcalls()));
+        List<Transport> enabled = new ArrayList<>();
+        enabled.add(new QuicTransport(config.hostKey(), config.quic(), group, new Upcalls()));
+        if (config.tcp().enabled()) {
+            enabled.add(new TcpTransport(config.hostKey(), config.tcp(), group, new Upcalls()));
+        }
+        transports = List.copyOf(enabled);
         running = true;
         try {
             for (Multiaddr address : config.listenAddresses()) {
                 Transport transport = transports.stream().filter(t -> t.canListen(address)).findFirst()
                         .orElseThrow(() -> new IllegalArgumentException("no transport can listen on " + address
-                                + " (supported: /ip4|ip6/<ip>/udp/<port>/quic-v1)"));
+                                + " (supported: /ip4|ip6/<ip>/udp/<port>/quic-v1"
+                                + (config.tcp().enabled() ? " and /ip4|ip6/<ip>/tcp/<port>)" : "; TCP is disabled)")));
                 listenAddresses.add(transport.listen(address));
             }
         } catch (IOException e) {
@@ -150,24 +158,54 @@ public final class Swarm implements AutoCloseable {
     }
 
     /**
-     * Returns the newest open connection to {@code peer}, or dials its known addresses in turn.
+     * Returns the newest open connection to {@code peer}, or dials the addresses known for it, the
+     * most recently learnt first, as {@link #dial(PeerId, List)} does.
      */
     public CompletableFuture<Connection> dial(PeerId peer) {
         Connection existing = connection(peer);
         if (existing != null) {
             return CompletableFuture.completedFuture(existing);
         }
-        List<Multiaddr> addresses = peerStore.addresses(peer).stream()
-                .filter(a -> transports.stream().anyMatch(t -> t.canDial(a))).toList();
-        if (addresses.isEmpty()) {
+        List<Multiaddr> newestFirst = new ArrayList<>(peerStore.addresses(peer));
+        Collections.reverse(newestFirst);
+        return dial(peer, newestFirst);
+    }
+
+    /**
+     * Dials {@code peer} at each of {@code addresses} in turn until one connects: QUIC addresses
+     * before TCP ones, and in the given order within a transport, so TCP is the fallback where QUIC
+     * (UDP) does not get through. Addresses no transport can dial are skipped.
+     *
+     * @return the first connection made, or the last address's failure
+     */
+    public CompletableFuture<Connection> dial(PeerId peer, List<Multiaddr> addresses) {
+        List<Multiaddr> dialable = addresses.stream()
+                .filter(a -> transportIndex(a) >= 0)
+                .sorted(Comparator.comparingInt(this::transportIndex))
+                .toList();
+        if (dialable.isEmpty()) {
             return CompletableFuture.failedFuture(new IllegalStateException("no dialable address known for peer " + peer));
         }
-        CompletableFuture<Connection> attempt = dial(addresses.get(addresses.size() - 1).withPeerId(peer));
-        for (int i = addresses.size() - 2; i >= 0; i--) {
-            Multiaddr next = addresses.get(i).withPeerId(peer);
-            attempt = attempt.exceptionallyCompose(e -> dial(next));
+        CompletableFuture<Connection> attempt = dial(dialable.get(0).withPeerId(peer));
+        for (Multiaddr address : dialable.subList(1, dialable.size())) {
+            Multiaddr next = address.withPeerId(peer);
+            attempt = attempt.exceptionallyCompose(e -> {
+                log.debug("Dial to {} failed ({}); trying {}", peer, e.getMessage(), next);
+                return dial(next);
+            });
         }
         return attempt;
+    }
+
+    /** The preference of the transport that dials {@code address}, lower first; -1 if none can. */
+    private int transportIndex(Multiaddr address) {
+        List<Transport> current = transports;
+        for (int i = 0; i < current.size(); i++) {
+            if (current.get(i).canDial(address)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Opens a stream to {@code peer}, dialling it if needed, for the first protocol it supports. */

@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param hostKey the node's identity; its peer id is derived from it
  * @param listenAddresses where to listen; port 0 picks a free port
  * @param quic QUIC connection settings
+ * @param tcp TCP (Noise and Yamux) settings, including whether TCP is used at all
  * @param agentVersion what identify reports as our implementation
  * @param maxConnections connections beyond this many are refused (inbound) or fail (outbound)
  * @param negotiationTimeout how long multistream-select may take on one stream
@@ -22,6 +23,7 @@ public record SwarmConfig(
         PrivateKey hostKey,
         List<Multiaddr> listenAddresses,
         QuicSettings quic,
+        TcpSettings tcp,
         String agentVersion,
         int maxConnections,
         Duration negotiationTimeout,
@@ -33,6 +35,7 @@ public record SwarmConfig(
         Objects.requireNonNull(hostKey, "hostKey");
         listenAddresses = List.copyOf(listenAddresses);
         Objects.requireNonNull(quic, "quic");
+        Objects.requireNonNull(tcp, "tcp");
         Objects.requireNonNull(agentVersion, "agentVersion");
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections must be at least 1, got " + maxConnections);
@@ -52,6 +55,7 @@ public record SwarmConfig(
         private final PrivateKey hostKey;
         private final List<Multiaddr> listenAddresses = new ArrayList<>();
         private QuicSettings quic = QuicSettings.DEFAULTS;
+        private TcpSettings tcp = TcpSettings.DEFAULTS;
         private String agentVersion = DEFAULT_AGENT_VERSION;
         private int maxConnections = 1024;
         private Duration negotiationTimeout = Duration.ofSeconds(10);
@@ -72,6 +76,11 @@ public record SwarmConfig(
 
         public Builder quic(QuicSettings quic) {
             this.quic = quic;
+            return this;
+        }
+
+        public Builder tcp(TcpSettings tcp) {
+            this.tcp = tcp;
             return this;
         }
 
@@ -96,7 +105,7 @@ public record SwarmConfig(
         }
 
         public SwarmConfig build() {
-            return new SwarmConfig(hostKey, listenAddresses, quic, agentVersion, maxConnections, negotiationTimeout, ioThreads);
+            return new SwarmConfig(hostKey, listenAddresses, quic, tcp, agentVersion, maxConnections, negotiationTimeout, ioThreads);
         }
     }
 }

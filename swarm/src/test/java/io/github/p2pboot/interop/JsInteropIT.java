@@ -44,7 +44,7 @@ class JsInteropIT {
     static void start() {
         js = JsPeer.start(JsPeer.options().seedHex(JS_SEED).tcp(false));
         swarm = swarms.start();
-        swarm.registerProtocol(io.github.p2pboot.swarm.SwarmQuicTestSupport.echoHandler(ECHO));
+        swarm.registerProtocol(io.github.p2pboot.swarm.StreamTestSupport.echoHandler(ECHO));
     }
 
     @AfterAll
@@ -115,7 +115,7 @@ class JsInteropIT {
 
         swarm.dial(Multiaddr.parse(js.quicAddress())).get(20, TimeUnit.SECONDS);
         Stream stream = swarm.newStream(PeerId.parse(js.peerId()), ECHO).get(10, TimeUnit.SECONDS);
-        assertThat(io.github.p2pboot.swarm.SwarmQuicTestSupport.roundTrip(stream, data)).isEqualTo(data);
+        assertThat(io.github.p2pboot.swarm.StreamTestSupport.roundTrip(stream, data)).isEqualTo(data);
     }
 
     @Test

@@ -96,7 +96,7 @@ class SwarmQuicTest {
         a.dial(TestSwarms.address(b)).get(10, TimeUnit.SECONDS);
         await().atMost(WAIT).until(() -> a.peerStore().info(b.localPeerId()).isPresent());
 
-        b.registerProtocol(SwarmQuicTestSupport.echoHandler("/p2pboot/test/new/1.0.0"));
+        b.registerProtocol(StreamTestSupport.echoHandler("/p2pboot/test/new/1.0.0"));
 
         await().atMost(WAIT).until(() -> a.peerStore().protocols(b.localPeerId()).contains("/p2pboot/test/new/1.0.0"));
     }
@@ -122,10 +122,10 @@ class SwarmQuicTest {
     void registeredProtocolServesStreams() throws Exception {
         Swarm a = swarms.start();
         Swarm b = swarms.start();
-        b.registerProtocol(SwarmQuicTestSupport.echoHandler("/p2pboot/echo/1.0.0"));
+        b.registerProtocol(StreamTestSupport.echoHandler("/p2pboot/echo/1.0.0"));
         a.peerStore().addAddresses(b.localPeerId(), b.listenAddresses());
 
-        byte[] reply = SwarmQuicTestSupport.roundTrip(a.newStream(b.localPeerId(), "/p2pboot/echo/1.0.0").get(10, TimeUnit.SECONDS),
+        byte[] reply = StreamTestSupport.roundTrip(a.newStream(b.localPeerId(), "/p2pboot/echo/1.0.0").get(10, TimeUnit.SECONDS),
                 "hello over QUIC".getBytes(StandardCharsets.UTF_8));
 
         assertThat(new String(reply, StandardCharsets.UTF_8)).isEqualTo("hello over QUIC");

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 public final class TestSwarms implements AutoCloseable {
 
     public static final String LOOPBACK_QUIC = "/ip4/127.0.0.1/udp/0/quic-v1";
+    public static final String LOOPBACK_TCP = "/ip4/127.0.0.1/tcp/0";
 
     private final List<Swarm> swarms = new ArrayList<>();
 
@@ -22,7 +23,7 @@ public final class TestSwarms implements AutoCloseable {
         customizer.accept(builder);
         SwarmConfig config = builder.build();
         if (config.listenAddresses().isEmpty()) {
-            config = SwarmConfig.builder(config.hostKey()).ioThreads(1).quic(config.quic())
+            config = SwarmConfig.builder(config.hostKey()).ioThreads(1).quic(config.quic()).tcp(config.tcp())
                     .negotiationTimeout(config.negotiationTimeout()).maxConnections(config.maxConnections())
                     .listen(LOOPBACK_QUIC).build();
         }
@@ -35,6 +36,13 @@ public final class TestSwarms implements AutoCloseable {
     /** The swarm's first listen address with its {@code /p2p} id. */
     public static Multiaddr address(Swarm swarm) {
         return swarm.listenAddresses().get(0).withPeerId(swarm.localPeerId());
+    }
+
+    /** The swarm's first TCP listen address with its {@code /p2p} id. */
+    public static Multiaddr tcpAddress(Swarm swarm) {
+        return swarm.listenAddresses().stream().filter(a -> a.toString().contains("/tcp/")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the swarm does not listen on TCP"))
+                .withPeerId(swarm.localPeerId());
     }
 
     @Override

@@ -11,9 +11,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Stream helpers for tests: an echo protocol and a write-then-read-to-end round trip. */
-public final class SwarmQuicTestSupport {
+public final class StreamTestSupport {
 
-    private SwarmQuicTestSupport() {
+    private StreamTestSupport() {
     }
 
     public static ProtocolHandler echoHandler(String protocolId) {

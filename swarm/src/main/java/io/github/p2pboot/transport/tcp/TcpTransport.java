@@ -1,0 +1,189 @@
+package io.github.p2pboot.transport.tcp;
+
+import io.github.p2pboot.identity.PeerId;
+import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.multiaddr.Protocol;
+import io.github.p2pboot.swarm.Direction;
+import io.github.p2pboot.swarm.TcpSettings;
+import io.github.p2pboot.transport.HostPort;
+import io.github.p2pboot.transport.MuxedConnection;
+import io.github.p2pboot.transport.PeerIdMismatchException;
+import io.github.p2pboot.transport.Transport;
+import io.github.p2pboot.transport.TransportListener;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * libp2p over TCP: each connection is secured with Noise and multiplexed with Yamux, both agreed
+ * with multistream-select (spec {@code connections/README.md}). The fallback for peers and
+ * networks where QUIC (UDP) does not get through.
+ */
+public final class TcpTransport implements Transport {
+
+    static final String NAME = "tcp";
+
+    private static final Logger log = LoggerFactory.getLogger(TcpTransport.class);
+
+    private final PrivateKey hostKey;
+    private final TcpSettings settings;
+    private final EventLoopGroup group;
+    private final TransportListener listener;
+    private final ChannelGroup servers = new DefaultChannelGroup("tcp-listeners", GlobalEventExecutor.INSTANCE);
+    private final List<TcpConnection> connections = new CopyOnWriteArrayList<>();
+
+    public TcpTransport(PrivateKey hostKey, TcpSettings settings, EventLoopGroup group, TransportListener listener) {
+        this.hostKey = hostKey;
+        this.settings = settings;
+        this.group = group;
+        this.listener = listener;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public boolean canDial(Multiaddr address) {
+        return HostPort.match(address, Protocol.TCP) != null;
+    }
+
+    @Override
+    public boolean canListen(Multiaddr address) {
+        HostPort hostPort = HostPort.match(address, Protocol.TCP);
+        return hostPort != null && hostPort.isIpLiteral();
+    }
+
+    @Override
+    public Multiaddr listen(Multiaddr address) throws IOException {
+        HostPort hostPort = HostPort.match(address, Protocol.TCP);
+        if (hostPort == null || !hostPort.isIpLiteral()) {
+            throw new IllegalArgumentException("not a TCP listen address (/ip4|ip6/<ip>/tcp/<port>): " + address);
+        }
+        ChannelFuture bind = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                // A node restarting on its port must not wait for its old connections' TIME_WAIT.
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        channel.pipeline().addLast(new UpgradeOnActive());
+                    }
+                })
+                .bind(hostPort.literalSocketAddress())
+                .awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            BindException e = new BindException("cannot listen on " + address + ": " + bind.cause().getMessage());
+            e.initCause(bind.cause());
+            throw e;
+        }
+        servers.add(bind.channel());
+        int port = ((InetSocketAddress) bind.channel().localAddress()).getPort();
+        Multiaddr bound = TcpConnection.tcpAddress(new InetSocketAddress(hostPort.literalSocketAddress().getAddress(), port));
+        log.debug("TCP listening on {}", bound);
+        return bound;
+    }
+
+    @Override
+    public CompletableFuture<MuxedConnection> dial(Multiaddr address, PeerId expectedPeer) {
+        HostPort hostPort = HostPort.match(address, Protocol.TCP);
+        if (hostPort == null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("not a TCP address: " + address));
+        }
+        return hostPort.resolve().thenCompose(remote -> {
+            CompletableFuture<MuxedConnection> result = new CompletableFuture<>();
+            new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.handshakeTimeout().toMillis())
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .connect(remote)
+                    .addListener((ChannelFuture connect) -> {
+                        if (!connect.isSuccess()) {
+                            result.completeExceptionally(new IOException("TCP dial to " + address + " failed: "
+                                    + describe(connect.cause()), connect.cause()));
+                            return;
+                        }
+                        TcpUpgrade.upgrade(connect.channel(), hostKey, Direction.OUTBOUND, expectedPeer,
+                                settings.handshakeTimeout(), settings.maxStreams(), listener)
+                                .whenComplete((connection, error) -> {
+                                    if (error == null) {
+                                        track(connection);
+                                        result.complete(connection);
+                                    } else {
+                                        result.completeExceptionally(dialFailure(address, error));
+                                    }
+                                });
+                    });
+            return result;
+        });
+    }
+
+    /** A peer id mismatch keeps its type, so callers can tell it from a network failure. */
+    private static Throwable dialFailure(Multiaddr address, Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof PeerIdMismatchException mismatch) {
+                return mismatch;
+            }
+        }
+        return new IOException("TCP dial to " + address + " failed: " + describe(error), error);
+    }
+
+    private static String describe(Throwable cause) {
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    }
+
+    private void track(TcpConnection connection) {
+        connections.add(connection);
+        connection.closeFuture().whenComplete((cause, e) -> connections.remove(connection));
+    }
+
+    @Override
+    public void close() {
+        for (TcpConnection connection : connections) {
+            connection.close();
+        }
+        servers.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    /** Starts the listener side of the upgrade on an accepted connection. */
+    private final class UpgradeOnActive extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            Channel channel = ctx.channel();
+            super.channelActive(ctx);
+            ctx.pipeline().remove(this);
+            TcpUpgrade.upgrade(channel, hostKey, Direction.INBOUND, null, settings.handshakeTimeout(), settings.maxStreams(), listener)
+                    .whenComplete((connection, error) -> {
+                        if (error != null) {
+                            log.debug("Refusing inbound TCP connection from {}: {}", channel.remoteAddress(), describe(error));
+                            return;
+                        }
+                        track(connection);
+                        listener.inboundConnection(connection);
+                    });
+        }
+    }
+}
