@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +91,8 @@ public final class TcpTransport implements Transport {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        channel.pipeline().addLast(new UpgradeOnActive());
+                        channel.pipeline().addLast(new UpgradeOnActive(Direction.INBOUND, null,
+                                (connection, error) -> inboundUpgraded(channel, connection, error)));
                     }
                 })
                 .bind(hostPort.literalSocketAddress())
@@ -118,24 +120,22 @@ public final class TcpTransport implements Transport {
             new Bootstrap().group(group).channel(NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.handshakeTimeout().toMillis())
-                    .handler(new ChannelInboundHandlerAdapter())
+                    // The upgrade starts from the pipeline, not from a listener on the connect
+                    // future: such a listener may run after the peer's first bytes were read.
+                    .handler(new UpgradeOnActive(Direction.OUTBOUND, expectedPeer, (connection, error) -> {
+                        if (error == null) {
+                            track(connection);
+                            result.complete(connection);
+                        } else {
+                            result.completeExceptionally(dialFailure(address, error));
+                        }
+                    }))
                     .connect(remote)
                     .addListener((ChannelFuture connect) -> {
                         if (!connect.isSuccess()) {
                             result.completeExceptionally(new IOException("TCP dial to " + address + " failed: "
                                     + describe(connect.cause()), connect.cause()));
-                            return;
                         }
-                        TcpUpgrade.upgrade(connect.channel(), hostKey, Direction.OUTBOUND, expectedPeer,
-                                settings.handshakeTimeout(), settings.maxStreams(), listener)
-                                .whenComplete((connection, error) -> {
-                                    if (error == null) {
-                                        track(connection);
-                                        result.complete(connection);
-                                    } else {
-                                        result.completeExceptionally(dialFailure(address, error));
-                                    }
-                                });
                     });
             return result;
         });
@@ -168,22 +168,34 @@ public final class TcpTransport implements Transport {
         servers.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    /** Starts the listener side of the upgrade on an accepted connection. */
+    /** Starts the upgrade as soon as the connection is up, before any of the peer's bytes are read. */
     private final class UpgradeOnActive extends ChannelInboundHandlerAdapter {
+        private final Direction direction;
+        private final PeerId expectedPeer;
+        private final BiConsumer<TcpConnection, Throwable> done;
+
+        UpgradeOnActive(Direction direction, PeerId expectedPeer, BiConsumer<TcpConnection, Throwable> done) {
+            this.direction = direction;
+            this.expectedPeer = expectedPeer;
+            this.done = done;
+        }
+
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
             Channel channel = ctx.channel();
             super.channelActive(ctx);
             ctx.pipeline().remove(this);
-            TcpUpgrade.upgrade(channel, hostKey, Direction.INBOUND, null, settings.handshakeTimeout(), settings.maxStreams(), listener)
-                    .whenComplete((connection, error) -> {
-                        if (error != null) {
-                            log.debug("Refusing inbound TCP connection from {}: {}", channel.remoteAddress(), describe(error));
-                            return;
-                        }
-                        track(connection);
-                        listener.inboundConnection(connection);
-                    });
+            TcpUpgrade.upgrade(channel, hostKey, direction, expectedPeer, settings.handshakeTimeout(), settings.maxStreams(), listener)
+                    .whenComplete(done);
         }
+    }
+
+    private void inboundUpgraded(Channel channel, TcpConnection connection, Throwable error) {
+        if (error != null) {
+            log.debug("Refusing inbound TCP connection from {}: {}", channel.remoteAddress(), describe(error));
+            return;
+        }
+        track(connection);
+        listener.inboundConnection(connection);
     }
 }

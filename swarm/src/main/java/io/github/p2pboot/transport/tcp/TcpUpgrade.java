@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,8 +48,16 @@ final class TcpUpgrade {
                 channel.close();
             }
         });
-        channel.closeFuture().addListener(f -> result.completeExceptionally(
-                new IOException("connection closed by the peer during the upgrade")));
+        // Deferred one turn of the event loop: a step that fails closes the channel first and then
+        // reports why (a bad signature, the wrong peer), and that reason should win.
+        channel.closeFuture().addListener(f -> {
+            Runnable fail = () -> result.completeExceptionally(new IOException("connection closed during the upgrade"));
+            try {
+                channel.eventLoop().execute(fail);
+            } catch (RejectedExecutionException shuttingDown) {
+                fail.run();
+            }
+        });
 
         boolean initiator = direction == Direction.OUTBOUND;
         negotiate(channel, initiator, NoiseSecurity.PROTOCOL_ID)
