@@ -5,7 +5,11 @@ import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.transport.PeerIdMismatchException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandler;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.ReferenceCountUtil;
+import java.net.SocketAddress;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * Runs the XX handshake on length-prefixed frames, then replaces itself with a
  * {@link NoiseTransportCodec}; bytes that arrived behind the last handshake message go on to that codec.
  */
-final class NoiseHandshakeHandler extends ByteToMessageDecoder {
+final class NoiseHandshakeHandler extends ByteToMessageDecoder implements ChannelOutboundHandler {
 
     private static final Logger log = LoggerFactory.getLogger(NoiseHandshakeHandler.class);
 
@@ -41,6 +45,12 @@ final class NoiseHandshakeHandler extends ByteToMessageDecoder {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         super.handlerAdded(ctx);
+        // The caller may end the handshake itself (orTimeout, cancel): the connection goes too.
+        result.whenComplete((peer, failure) -> {
+            if (failure != null) {
+                ctx.channel().close();
+            }
+        });
         if (!ctx.channel().isActive()) {
             fail(ctx, new NoiseHandshakeException("channel " + ctx.channel() + " is not active"));
             return;
@@ -143,6 +153,49 @@ final class NoiseHandshakeHandler extends ByteToMessageDecoder {
         fail(ctx, new NoiseHandshakeException("connection closed during the noise handshake, before message "
                 + handshake.nextMessage() + " of 3 was " + (handshake.isMyTurn() ? "sent" : "received")));
         super.channelInactive(ctx);
+    }
+
+    /** Refused: before the handshake ends there are no keys, and the bytes would leave in the clear. */
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        ReferenceCountUtil.release(msg);
+        promise.setFailure(new NoiseHandshakeException("cannot write before the noise handshake is finished"));
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        ctx.flush();
+    }
+
+    @Override
+    public void bind(ChannelHandlerContext ctx, SocketAddress localAddress, ChannelPromise promise) {
+        ctx.bind(localAddress, promise);
+    }
+
+    @Override
+    public void connect(ChannelHandlerContext ctx, SocketAddress remoteAddress, SocketAddress localAddress,
+            ChannelPromise promise) {
+        ctx.connect(remoteAddress, localAddress, promise);
+    }
+
+    @Override
+    public void disconnect(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ctx.disconnect(promise);
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ctx.close(promise);
+    }
+
+    @Override
+    public void deregister(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ctx.deregister(promise);
+    }
+
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+        ctx.read();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.github.p2pboot.security.noise;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageCodec;
 import java.security.GeneralSecurityException;
@@ -72,7 +73,7 @@ final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
                         + " failed decryption: " + e, e);
             }
             if (plaintext.length > 0) {
-                out.add(ctx.alloc().buffer(plaintext.length).writeBytes(plaintext));
+                out.add(Unpooled.wrappedBuffer(plaintext));
             }
         }
     }

@@ -330,6 +330,69 @@ class NoiseTest {
         assertServes(server, serverKey);
     }
 
+    @Test
+    void lowOrderEphemeralKeyFailsTheResponder() throws Exception {
+        Server server = startServer(PrivateKey.generateEd25519());
+        try (Socket socket = connect(server.port())) {
+            // u = 0 is a point of small order: every DH with it gives zero, so it must be refused.
+            socket.getOutputStream().write(frame(new byte[32]));
+            assertFailure(server.next().secured()).hasMessageContaining("handshake message 2");
+            assertThat(socket.getInputStream().read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void callerTimeoutClosesTheChannel() throws Exception {
+        ServerSocket listener = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        resources.add(listener);
+        threads.submit(() -> {
+            try (Socket socket = listener.accept()) {
+                // Silent: reads message 1 and never answers.
+                while (socket.getInputStream().read() >= 0) {
+                    // drain
+                }
+            }
+            return null;
+        });
+        Side client = dial(listener.getLocalPort(), PrivateKey.generateEd25519(), null);
+
+        client.handshake().orTimeout(200, TimeUnit.MILLISECONDS);
+
+        assertThat(client.channel().closeFuture().await(WAIT, TimeUnit.SECONDS)).isTrue();
+        assertThatThrownBy(() -> client.secured().get(WAIT, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(java.util.concurrent.TimeoutException.class);
+    }
+
+    @Test
+    void writesBeforeTheHandshakeEndsAreRefusedNotSentInTheClear() throws Exception {
+        ServerSocket listener = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        resources.add(listener);
+        Future<byte[]> seen = threads.submit(() -> {
+            try (Socket socket = listener.accept()) {
+                socket.setSoTimeout(500);
+                ByteArrayOutputStream all = new ByteArrayOutputStream();
+                try {
+                    byte[] buffer = new byte[4096];
+                    for (int n; (n = socket.getInputStream().read(buffer)) >= 0; ) {
+                        all.write(buffer, 0, n);
+                    }
+                } catch (java.net.SocketTimeoutException quiet) {
+                    // Nothing more is coming.
+                }
+                return all.toByteArray();
+            }
+        });
+        Side client = dial(listener.getLocalPort(), PrivateKey.generateEd25519(), null);
+        byte[] secret = "not for the wire".getBytes();
+
+        io.netty.channel.ChannelFuture write = client.channel().writeAndFlush(Unpooled.wrappedBuffer(secret));
+
+        assertThat(write.await(WAIT, TimeUnit.SECONDS)).isTrue();
+        assertThat(write.cause()).isInstanceOf(NoiseHandshakeException.class).hasMessageContaining("before the noise handshake");
+        byte[] wire = seen.get(WAIT, TimeUnit.SECONDS);
+        assertThat(wire).hasSize(2 + 32);
+    }
+
     // ---- helpers ----------------------------------------------------------------------------
 
     private static String scalarMult(String scalar, String u) throws Exception {
@@ -364,8 +427,9 @@ class NoiseTest {
     }
 
     /** One end of a connection: its channel, its handshake, what it received and what went wrong. */
-    record Side(Channel channel, CompletableFuture<PeerId> secured, Sink sink, List<Throwable> errors,
-            List<Boolean> callbackOnEventLoop) {
+    /** {@code handshake} is the future secure() returned; {@code secured} the stage that adds the sink. */
+    record Side(Channel channel, CompletableFuture<PeerId> handshake, CompletableFuture<PeerId> secured, Sink sink,
+            List<Throwable> errors, List<Boolean> callbackOnEventLoop) {
     }
 
     record Server(Channel channel, BlockingQueue<Side> accepted) {
@@ -435,7 +499,7 @@ class NoiseTest {
                 });
             }
         });
-        return new Side(channel, ready, sink, errors, onEventLoop);
+        return new Side(channel, secured, ready, sink, errors, onEventLoop);
     }
 
     /** Collects the plaintext a side receives. */
