@@ -1,6 +1,7 @@
 package io.github.p2pboot.security.noise;
 
 import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -47,7 +48,7 @@ final class CipherState {
 
     byte[] encryptWithAd(byte[] ad, byte[] plaintext, int offset, int length) throws GeneralSecurityException {
         if (key == null) {
-            return java.util.Arrays.copyOfRange(plaintext, offset, offset + length);
+            return Arrays.copyOfRange(plaintext, offset, offset + length);
         }
         cipher.init(Cipher.ENCRYPT_MODE, key, nextIv());
         if (ad.length > 0) {
@@ -62,7 +63,7 @@ final class CipherState {
 
     byte[] decryptWithAd(byte[] ad, byte[] ciphertext, int offset, int length) throws GeneralSecurityException {
         if (key == null) {
-            return java.util.Arrays.copyOfRange(ciphertext, offset, offset + length);
+            return Arrays.copyOfRange(ciphertext, offset, offset + length);
         }
         // The nonce advances only on success, as Noise requires; the callers give up after a failure anyway.
         cipher.init(Cipher.DECRYPT_MODE, key, ivFor(nonce));
@@ -85,6 +86,7 @@ final class CipherState {
         if (n == -1L) {
             throw new GeneralSecurityException("Noise nonce exhausted");
         }
+        // Noise's ChaChaPoly nonce: 32 zero bits, then n little-endian (RFC 8439 takes 96 bits).
         byte[] iv = new byte[12];
         for (int i = 0; i < 8; i++) {
             iv[4 + i] = (byte) (n >>> (8 * i));

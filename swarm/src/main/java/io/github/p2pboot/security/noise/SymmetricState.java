@@ -3,6 +3,7 @@ package io.github.p2pboot.security.noise;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -18,7 +19,7 @@ final class SymmetricState {
     SymmetricState(String protocolName) {
         byte[] name = protocolName.getBytes(StandardCharsets.US_ASCII);
         if (name.length <= HASH_LENGTH) {
-            h = java.util.Arrays.copyOf(name, HASH_LENGTH);
+            h = Arrays.copyOf(name, HASH_LENGTH);
         } else {
             h = sha256(name);
         }
@@ -70,7 +71,7 @@ final class SymmetricState {
         byte[][] out = new byte[outputs][];
         byte[] previous = new byte[0];
         for (int i = 0; i < outputs; i++) {
-            byte[] input = java.util.Arrays.copyOf(previous, previous.length + 1);
+            byte[] input = Arrays.copyOf(previous, previous.length + 1);
             input[previous.length] = (byte) (i + 1);
             previous = hmac(tempKey, input);
             out[i] = previous;

@@ -157,6 +157,39 @@ class NoiseTest {
                 .hasMessageContaining("message 2").hasMessageContaining("payload failed");
     }
 
+    @Test
+    void transportSplitsPlaintextAtTheNoiseMessageLimit() throws Exception {
+        byte[] key1 = randomBytes(32);
+        byte[] key2 = randomBytes(32);
+        io.netty.channel.embedded.EmbeddedChannel sender =
+                new io.netty.channel.embedded.EmbeddedChannel(new NoiseTransportCodec(new CipherState(key1), new CipherState(key2)));
+        io.netty.channel.embedded.EmbeddedChannel receiver =
+                new io.netty.channel.embedded.EmbeddedChannel(new NoiseTransportCodec(new CipherState(key2), new CipherState(key1)));
+        byte[] plaintext = randomBytes(65535 - 16 + 1);
+
+        sender.writeOutbound(Unpooled.wrappedBuffer(plaintext));
+        ByteBuf wire = Unpooled.buffer();
+        for (ByteBuf out; (out = sender.readOutbound()) != null; ) {
+            wire.writeBytes(out);
+            out.release();
+        }
+        // Two Noise messages: 65519 bytes of plaintext plus the tag, then 1 byte plus the tag.
+        assertThat(wire.getUnsignedShort(0)).isEqualTo(65535);
+        assertThat(wire.getUnsignedShort(2 + 65535)).isEqualTo(17);
+        assertThat(wire.readableBytes()).isEqualTo(2 + 65535 + 2 + 17);
+
+        receiver.writeInbound(wire);
+        ByteBuf received = Unpooled.buffer();
+        for (ByteBuf in; (in = receiver.readInbound()) != null; ) {
+            received.writeBytes(in);
+            in.release();
+        }
+        assertThat(io.netty.buffer.ByteBufUtil.getBytes(received)).isEqualTo(plaintext);
+        received.release();
+        assertThat(sender.finishAndReleaseAll()).isFalse();
+        assertThat(receiver.finishAndReleaseAll()).isFalse();
+    }
+
     // ---- over TCP ---------------------------------------------------------------------------
 
     @Test
