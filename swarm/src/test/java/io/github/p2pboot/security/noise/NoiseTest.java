@@ -3,21 +3,24 @@ package io.github.p2pboot.security.noise;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.security.noise.pb.NoiseProto.NoiseExtensions;
 import io.github.p2pboot.security.noise.pb.NoiseProto.NoiseHandshakePayload;
 import io.github.p2pboot.transport.PeerIdMismatchException;
-import com.google.protobuf.ByteString;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -25,9 +28,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.security.KeyPair;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -42,7 +47,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -161,10 +168,10 @@ class NoiseTest {
     void transportSplitsPlaintextAtTheNoiseMessageLimit() throws Exception {
         byte[] key1 = randomBytes(32);
         byte[] key2 = randomBytes(32);
-        io.netty.channel.embedded.EmbeddedChannel sender =
-                new io.netty.channel.embedded.EmbeddedChannel(new NoiseTransportCodec(new CipherState(key1), new CipherState(key2)));
-        io.netty.channel.embedded.EmbeddedChannel receiver =
-                new io.netty.channel.embedded.EmbeddedChannel(new NoiseTransportCodec(new CipherState(key2), new CipherState(key1)));
+        EmbeddedChannel sender =
+                new EmbeddedChannel(new NoiseTransportCodec(new CipherState(key1), new CipherState(key2)));
+        EmbeddedChannel receiver =
+                new EmbeddedChannel(new NoiseTransportCodec(new CipherState(key2), new CipherState(key1)));
         byte[] plaintext = randomBytes(65535 - 16 + 1);
 
         sender.writeOutbound(Unpooled.wrappedBuffer(plaintext));
@@ -184,7 +191,7 @@ class NoiseTest {
             received.writeBytes(in);
             in.release();
         }
-        assertThat(io.netty.buffer.ByteBufUtil.getBytes(received)).isEqualTo(plaintext);
+        assertThat(ByteBufUtil.getBytes(received)).isEqualTo(plaintext);
         received.release();
         assertThat(sender.finishAndReleaseAll()).isFalse();
         assertThat(receiver.finishAndReleaseAll()).isFalse();
@@ -330,7 +337,7 @@ class NoiseTest {
 
     @Test
     void responderClosingMidHandshakeFailsTheInitiator() throws Exception {
-        ServerSocket listener = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         resources.add(listener);
         threads.submit(() -> {
             try (Socket socket = listener.accept()) {
@@ -376,7 +383,7 @@ class NoiseTest {
 
     @Test
     void callerTimeoutClosesTheChannel() throws Exception {
-        ServerSocket listener = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         resources.add(listener);
         threads.submit(() -> {
             try (Socket socket = listener.accept()) {
@@ -393,12 +400,12 @@ class NoiseTest {
 
         assertThat(client.channel().closeFuture().await(WAIT, TimeUnit.SECONDS)).isTrue();
         assertThatThrownBy(() -> client.secured().get(WAIT, TimeUnit.SECONDS))
-                .hasCauseInstanceOf(java.util.concurrent.TimeoutException.class);
+                .hasCauseInstanceOf(TimeoutException.class);
     }
 
     @Test
     void writesBeforeTheHandshakeEndsAreRefusedNotSentInTheClear() throws Exception {
-        ServerSocket listener = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         resources.add(listener);
         Future<byte[]> seen = threads.submit(() -> {
             try (Socket socket = listener.accept()) {
@@ -409,7 +416,7 @@ class NoiseTest {
                     for (int n; (n = socket.getInputStream().read(buffer)) >= 0; ) {
                         all.write(buffer, 0, n);
                     }
-                } catch (java.net.SocketTimeoutException quiet) {
+                } catch (SocketTimeoutException quiet) {
                     // Nothing more is coming.
                 }
                 return all.toByteArray();
@@ -418,7 +425,7 @@ class NoiseTest {
         Side client = dial(listener.getLocalPort(), PrivateKey.generateEd25519(), null);
         byte[] secret = "not for the wire".getBytes();
 
-        io.netty.channel.ChannelFuture write = client.channel().writeAndFlush(Unpooled.wrappedBuffer(secret));
+        ChannelFuture write = client.channel().writeAndFlush(Unpooled.wrappedBuffer(secret));
 
         assertThat(write.await(WAIT, TimeUnit.SECONDS)).isTrue();
         assertThat(write.cause()).isInstanceOf(NoiseHandshakeException.class).hasMessageContaining("before the noise handshake");
@@ -439,7 +446,7 @@ class NoiseTest {
         return bytes;
     }
 
-    private static org.assertj.core.api.AbstractThrowableAssert<?, ? extends Throwable> assertFailure(
+    private static AbstractThrowableAssert<?, ? extends Throwable> assertFailure(
             CompletableFuture<PeerId> future) throws Exception {
         try {
             PeerId peer = future.get(WAIT, TimeUnit.SECONDS);
@@ -505,7 +512,7 @@ class NoiseTest {
         // From the event loop, like a transport would, so the callback is registered before the handshake can end.
         try {
             return channel.eventLoop().submit(() -> secure(channel, key, true, expected)).get(WAIT, TimeUnit.SECONDS);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -596,7 +603,7 @@ class NoiseTest {
      * making (given its Noise static key), then waits for the initiator to hang up.
      */
     private int fakeResponder(BiFunction<byte[], Void, byte[]> payload) throws IOException {
-        ServerSocket listener = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         resources.add(listener);
         Future<?> ignored = threads.submit(() -> {
             try (Socket socket = listener.accept()) {
