@@ -206,7 +206,8 @@ public final class YamuxSession extends ByteToMessageDecoder {
             opensBeforeAdded.clear();
         }
         // Covers a channel closed before or after we were added, whatever handlers do with events.
-        ctx.channel().closeFuture().addListener(f -> ctx.executor().execute(this::tearDown));
+        // The close future notifies on the channel's loop, which is ours.
+        ctx.channel().closeFuture().addListener(f -> tearDown());
         super.handlerAdded(ctx);
         for (CompletableFuture<Channel> f : early) {
             open(f);

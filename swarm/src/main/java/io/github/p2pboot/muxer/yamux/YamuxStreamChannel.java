@@ -49,7 +49,8 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
     private final boolean inbound;
     private final StreamConfig config;
 
-    private boolean open = true;
+    // Volatile where other threads ask (isOpen, isOutputShutdown...); only the loop writes them.
+    private volatile boolean open = true;
     /** How many bytes the peer still lets us send (its receive window as we track it). */
     private long sendWindow = INITIAL_WINDOW;
     /** How many bytes we still let the peer send. */
@@ -62,10 +63,10 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
     private boolean draining;
 
     private boolean finReceived;
-    private boolean inputShutdownFired;
-    private boolean inputShutdownLocally;
+    private volatile boolean inputShutdownFired;
+    private volatile boolean inputShutdownLocally;
 
-    private boolean outputShutdown;
+    private volatile boolean outputShutdown;
     private boolean finSent;
     private boolean resetReceived;
     private boolean sessionGone;

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -41,6 +42,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -63,6 +65,20 @@ class YamuxTest {
             c.close().awaitUninterruptibly(5, SECONDS);
         }
         group.shutdownGracefully(0, 1, SECONDS).awaitUninterruptibly(5, SECONDS);
+    }
+
+    /**
+     * With {@code -Dio.netty.leakDetection.level=paranoid}, leaked buffers are only reported once
+     * collected and another buffer is allocated: make both happen before the JVM exits.
+     */
+    @AfterAll
+    static void provokeLeakReports() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(50);
+            ByteBufAllocator.DEFAULT.buffer(16).release();
+            Unpooled.directBuffer(16).release();
+        }
     }
 
     // ---- session to session ----
