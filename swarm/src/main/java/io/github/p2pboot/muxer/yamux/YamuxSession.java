@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,6 +54,7 @@ public final class YamuxSession extends ByteToMessageDecoder {
 
     static final int GO_AWAY_NORMAL = 0;
     static final int GO_AWAY_PROTOCOL_ERROR = 1;
+    static final int GO_AWAY_INTERNAL_ERROR = 2;
 
     private static final Logger log = LoggerFactory.getLogger(YamuxSession.class);
 
@@ -158,8 +160,12 @@ public final class YamuxSession extends ByteToMessageDecoder {
 
     private void open(CompletableFuture<Channel> result) {
         ChannelHandlerContext c = ctx;
-        if (gone || !c.channel().isActive()) {
+        if (gone || !c.channel().isOpen()) {
             result.completeExceptionally(new ClosedChannelException());
+            return;
+        }
+        if (!c.channel().isActive()) {
+            result.completeExceptionally(new IllegalStateException("Connection is not active yet"));
             return;
         }
         if (goAwaySent) {
@@ -223,6 +229,27 @@ public final class YamuxSession extends ByteToMessageDecoder {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         super.channelInactive(ctx);
         tearDown();
+    }
+
+    /**
+     * Last in the pipeline, so nobody else would act on it: a broken connection or a bug of ours
+     * ends the session rather than leaving streams hanging on a connection in an unknown state.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("Connection {} failed; closing it", ctx.channel(), cause);
+            ctx.close();
+            return;
+        }
+        log.warn("Unexpected error on {}; closing the connection", ctx.channel(), cause);
+        if (!goAwaySent && !gone) {
+            goAwaySent = true;
+            ctx.writeAndFlush(header(ctx, TYPE_GO_AWAY, 0, 0, GO_AWAY_INTERNAL_ERROR))
+                    .addListener(f -> ctx.channel().close());
+        } else {
+            ctx.close();
+        }
     }
 
     private void tearDown() {

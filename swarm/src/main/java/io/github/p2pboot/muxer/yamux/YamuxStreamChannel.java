@@ -79,6 +79,8 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
         this.id = id;
         this.inbound = inbound;
         this.config = new StreamConfig(this);
+        // Buffers written here end up in the parent's pipeline: allocate them as it does.
+        config.setAllocator(parent.config().getAllocator());
     }
 
     int streamId() {

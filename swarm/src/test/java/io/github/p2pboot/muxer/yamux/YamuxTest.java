@@ -123,7 +123,7 @@ class YamuxTest {
     }
 
     @Test
-    void streamIdsFollowTheSidesParity() throws Exception {
+    void streamChannelsFollowTheSidesParityAndMirrorTheirConnection() throws Exception {
         Connected c = connect(16, this::echo, this::echo);
         YamuxStreamChannel a = (YamuxStreamChannel) c.client.openStream().get(5, SECONDS);
         YamuxStreamChannel b = (YamuxStreamChannel) c.client.openStream().get(5, SECONDS);
@@ -134,6 +134,8 @@ class YamuxTest {
         assertThat(s.streamId()).isEqualTo(2);
         assertThat(a.parent()).isSameAs(c.clientChannel);
         assertThat(a.eventLoop()).isSameAs(c.clientChannel.eventLoop());
+        assertThat(a.alloc()).isSameAs(c.clientChannel.alloc());
+        assertThat(a.localAddress()).isEqualTo(c.clientChannel.localAddress());
         assertThat(a.remoteAddress()).isEqualTo(c.clientChannel.remoteAddress());
         assertThat(a.config().getOption(ChannelOption.ALLOW_HALF_CLOSURE)).isTrue();
         assertThat(a.isActive()).isTrue();
@@ -187,6 +189,70 @@ class YamuxTest {
 
         assertThat(bCol.ended.get(5, SECONDS)).isEqualTo(data);
         await().atMost(WAIT).until(() -> !a.isOpen());
+    }
+
+    @Test
+    void withoutAutoReadDataWaitsForReadCalls() throws Exception {
+        Collector bCol = new Collector();
+        CompletableFuture<Channel> bStream = new CompletableFuture<>();
+        Connected c = connect(16, ch -> {
+            ch.config().setAutoRead(false);
+            ch.pipeline().addLast(bCol);
+            bStream.complete(ch);
+        }, this::echo);
+
+        Channel a = c.client.openStream().get(5, SECONDS);
+        a.writeAndFlush(ascii("a")).get(5, SECONDS);
+        a.writeAndFlush(ascii("b")).get(5, SECONDS);
+        YamuxStreamChannel b = (YamuxStreamChannel) bStream.get(5, SECONDS);
+        await().atMost(WAIT).until(() -> b.receiveWindow() == YamuxStreamChannel.INITIAL_WINDOW - 2);
+        Thread.sleep(50);
+        assertThat(bCol.text()).isEmpty();
+
+        b.read();
+        await().atMost(WAIT).until(() -> bCol.text().equals("a"));
+        Thread.sleep(50);
+        assertThat(bCol.text()).isEqualTo("a");
+
+        b.config().setAutoRead(true);
+        await().atMost(WAIT).until(() -> bCol.text().equals("ab"));
+    }
+
+    @Test
+    void shutdownInputDropsDataButKeepsThePeerSending() throws Exception {
+        Collector bCol = new Collector();
+        CompletableFuture<Channel> bStream = new CompletableFuture<>();
+        Connected c = connect(16, ch -> {
+            ch.pipeline().addLast(bCol);
+            bStream.complete(ch);
+        }, this::echo);
+
+        Channel a = c.client.openStream().get(5, SECONDS);
+        a.writeAndFlush(ascii("x")).get(5, SECONDS);
+        DuplexChannel b = (DuplexChannel) bStream.get(5, SECONDS);
+        await().atMost(WAIT).until(() -> bCol.text().equals("x"));
+        b.shutdownInput().get(5, SECONDS);
+        assertThat(b.isInputShutdown()).isTrue();
+
+        // More than a window: only possible if dropped bytes are still given back to the sender.
+        a.writeAndFlush(Unpooled.wrappedBuffer(random(700_000, 5))).get(5, SECONDS);
+        ((DuplexChannel) a).shutdownOutput().get(5, SECONDS);
+        assertThat(bCol.text()).isEqualTo("x");
+        assertThat(b.isActive()).isTrue();
+        b.writeAndFlush(ascii("still writable")).get(5, SECONDS);
+    }
+
+    @Test
+    void inboundHandlerFailureResetsOnlyThatStream() throws Exception {
+        Connected c = connect(16, ch -> {
+            throw new IllegalStateException("test: no handler for this stream");
+        }, this::echo);
+
+        Channel a = c.client.openStream().get(5, SECONDS);
+        assertThat(a.closeFuture().await(5, SECONDS)).isTrue();
+        assertThat(streamErrors).isEmpty();
+        assertThat(c.clientChannel.isActive()).isTrue();
+        assertThat(echoThrough(c.server, new byte[] {4})).containsExactly(4);
     }
 
     @Test
