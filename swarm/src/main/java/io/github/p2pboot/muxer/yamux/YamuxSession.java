@@ -29,6 +29,15 @@ import org.slf4j.LoggerFactory;
  * active or not. One instance serves one connection. Everything runs on the connection's event
  * loop; {@link #openStream()} and {@link #close()} may be called from any thread.
  *
+ * <p>Stream channels: {@code shutdownOutput()} sends FIN after everything written before it;
+ * the peer's FIN fires {@link io.netty.channel.socket.ChannelInputShutdownEvent} and the stream
+ * stays writable; a stream ended both ways closes itself; the peer's RST closes it quietly
+ * (inactive, no exception). {@code close()} sends what the peer's window allows and then FIN, or
+ * RST if data is still queued for want of window (close from the last write's listener to send
+ * everything). Write futures complete when the data is handed to the connection. A stream's
+ * event loop, allocator and addresses are its connection's; closing the connection closes every
+ * stream, closing a stream never closes the connection.
+ *
  * <p>Streams get the initial window of 256 KiB and never more; each gives window back once its
  * pipeline has been handed half of it. A peer that breaks the protocol (unknown version or frame
  * type, data beyond the window, a SYN with a wrong or live stream id) gets a GoAway with the
@@ -128,7 +137,7 @@ public final class YamuxSession extends ByteToMessageDecoder {
         ChannelHandlerContext c = ctx;
         if (c == null) {
             closed.complete(null);
-            return closed;
+            return closed.copy();
         }
         onLoop(c, () -> {
             if (gone) {
@@ -142,7 +151,7 @@ public final class YamuxSession extends ByteToMessageDecoder {
                 c.channel().close();
             }
         }, closed);
-        return closed;
+        return closed.copy();
     }
 
     private static void onLoop(ChannelHandlerContext c, Runnable task, CompletableFuture<?> onReject) {
@@ -197,7 +206,9 @@ public final class YamuxSession extends ByteToMessageDecoder {
             }
             // A window update without delta carries the SYN; data then follows in its own frames.
             writeControl(TYPE_WINDOW_UPDATE, FLAG_SYN, id, 0);
-            result.complete(stream);
+            if (!result.complete(stream)) {
+                stream.close(); // the caller gave up waiting: nobody would ever close it
+            }
         });
     }
 
