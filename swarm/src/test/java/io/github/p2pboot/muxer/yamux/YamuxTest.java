@@ -486,6 +486,113 @@ class YamuxTest {
     }
 
     @Test
+    void framesSplitAcrossReadsOrPackedTogetherAreDecoded() throws Exception {
+        try (RawPeer peer = rawPeer(4)) {
+            peer.socket.setTcpNoDelay(true);
+            byte[] syn = RawPeer.header(0, YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_SYN, 1, 0);
+            byte[] data = RawPeer.header(0, YamuxSession.TYPE_DATA, 0, 1, 5);
+            for (byte[] part : new byte[][] {syn, data, "hello".getBytes(StandardCharsets.US_ASCII)}) {
+                for (byte b : part) {
+                    peer.out.write(b);
+                    peer.out.flush();
+                    Thread.sleep(1);
+                }
+            }
+            peer.expectFrame(YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_ACK, 1);
+            assertThat(peer.expectFrame(YamuxSession.TYPE_DATA, 0, 1).payload)
+                    .isEqualTo("hello".getBytes(StandardCharsets.US_ASCII));
+
+            // SYN, data and FIN for another stream plus a ping, all in one write.
+            ByteArrayOutputStream packed = new ByteArrayOutputStream();
+            packed.write(RawPeer.header(0, YamuxSession.TYPE_DATA, YamuxSession.FLAG_SYN, 3, 2));
+            packed.write(new byte[] {'h', 'i'});
+            packed.write(RawPeer.header(0, YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_FIN, 3, 0));
+            packed.write(RawPeer.header(0, YamuxSession.TYPE_PING, YamuxSession.FLAG_SYN, 0, 77));
+            peer.out.write(packed.toByteArray());
+            peer.out.flush();
+            peer.expectFrame(YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_ACK, 3);
+            assertThat(peer.expectFrame(YamuxSession.TYPE_DATA, 0, 3).payload).isEqualTo(new byte[] {'h', 'i'});
+            List<Frame> rest = List.of(peer.read(), peer.read());
+            assertThat(rest).anySatisfy(f -> {
+                assertThat(f.type).isEqualTo(YamuxSession.TYPE_PING);
+                assertThat(f.length).isEqualTo(77);
+            });
+            assertThat(rest).anySatisfy(f -> {
+                assertThat(f.id).isEqualTo(3);
+                assertThat(f.flags & YamuxSession.FLAG_FIN).isNotZero();
+            });
+        }
+    }
+
+    @Test
+    void receiverGivesWindowBackOnceHalfIsConsumed() throws Exception {
+        // The server stream only counts: its echo would need window we never give.
+        try (RawPeer peer = rawPeer(4, ch -> ch.pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ((ByteBuf) msg).release();
+            }
+        }))) {
+            peer.send(0, YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_SYN, 1, 0);
+            peer.expectFrame(YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_ACK, 1);
+            byte[] chunk = new byte[16 * 1024];
+            for (int i = 0; i < 7; i++) {
+                peer.sendData(0, 1, chunk); // 112 KiB: less than half, no update yet
+            }
+            peer.sendData(0, 1, chunk); // 128 KiB
+            Frame update = peer.read();
+            assertThat(update.type).isEqualTo(YamuxSession.TYPE_WINDOW_UPDATE);
+            assertThat(update.flags).isZero();
+            assertThat(update.id).isEqualTo(1);
+            assertThat(update.length).isEqualTo(128 * 1024);
+            // With the window given back, a full window more is accepted.
+            for (int i = 0; i < 16; i++) {
+                peer.sendData(0, 1, chunk);
+            }
+            peer.send(0, YamuxSession.TYPE_PING, YamuxSession.FLAG_SYN, 0, 1);
+            Frame f;
+            do {
+                f = peer.read();
+            } while (f.type == YamuxSession.TYPE_WINDOW_UPDATE);
+            assertThat(f.type).isEqualTo(YamuxSession.TYPE_PING);
+        }
+    }
+
+    @Test
+    void senderNeverExceedsThePeersWindow() throws Exception {
+        try (RawPeer peer = rawPeer(4)) {
+            Channel stream = peer.session.openStream().get(5, SECONDS);
+            peer.expectFrame(YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_SYN, 2);
+            int total = YamuxStreamChannel.INITIAL_WINDOW + 100_000;
+            ChannelFuture written = stream.writeAndFlush(Unpooled.wrappedBuffer(random(total, 6)));
+            ((DuplexChannel) stream).shutdownOutput();
+
+            long received = 0;
+            while (received < YamuxStreamChannel.INITIAL_WINDOW) {
+                Frame f = peer.expectFrame(YamuxSession.TYPE_DATA, 0, 2);
+                assertThat(f.payload.length).isBetween(1, 64 * 1024);
+                received += f.payload.length;
+            }
+            assertThat(received).isEqualTo(YamuxStreamChannel.INITIAL_WINDOW);
+            // Nothing more until we give window: the next frame is the answer to this ping.
+            peer.send(0, YamuxSession.TYPE_PING, YamuxSession.FLAG_SYN, 0, 9);
+            peer.expectFrame(YamuxSession.TYPE_PING, YamuxSession.FLAG_ACK, 0);
+            assertThat(written.isDone()).isFalse();
+
+            peer.send(0, YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_ACK, 2, 100_000);
+            while (received < total) {
+                received += peer.expectFrame(YamuxSession.TYPE_DATA, 0, 2).payload.length;
+            }
+            assertThat(received).isEqualTo(total);
+            Frame fin = peer.read();
+            assertThat(fin.id).isEqualTo(2);
+            assertThat(fin.flags & YamuxSession.FLAG_FIN).isNotZero();
+            assertThat(written.await(5, SECONDS)).isTrue();
+            assertThat(written.isSuccess()).isTrue();
+        }
+    }
+
+    @Test
     void goAwayStopsNewOutboundStreams() throws Exception {
         try (RawPeer peer = rawPeer(4)) {
             Channel first = peer.session.openStream().get(5, SECONDS);
@@ -664,7 +771,7 @@ class YamuxTest {
     private static final class RawPeer implements AutoCloseable {
         final Socket socket;
         final YamuxSession session;
-        private final OutputStream out;
+        final OutputStream out;
         private final DataInputStream in;
 
         RawPeer(Socket socket, YamuxSession session) throws IOException {
@@ -685,7 +792,7 @@ class YamuxTest {
             out.flush();
         }
 
-        private static byte[] header(int version, int type, int flags, int id, long length) {
+        static byte[] header(int version, int type, int flags, int id, long length) {
             return ByteBuffer.allocate(12).put((byte) version).put((byte) type).putShort((short) flags)
                     .putInt(id).putInt((int) length).array();
         }
