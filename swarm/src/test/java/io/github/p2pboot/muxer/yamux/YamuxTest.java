@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.github.p2pboot.multistream.MultistreamDialer;
+import io.github.p2pboot.multistream.MultistreamListener;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -364,6 +366,32 @@ class YamuxTest {
         // so openStream may come before handlerAdded has run on the event loop.
         Connected c = connect(16, this::echo, this::echo, true);
         assertThat(echoThrough(c.client, ascii("late").array())).isEqualTo(ascii("late").array());
+    }
+
+    @Test
+    void multistreamSelectRunsUnchangedOnYamuxStreams() throws Exception {
+        String protocol = "/p2pboot/test-echo/1.0.0";
+        // Inbound streams set up as the QUIC transport does: a ChannelInitializer, then the listener.
+        Connected c = connect(16, stream -> stream.pipeline().addLast(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new MultistreamListener(protocol::equals,
+                        (ctx, selected) -> echo(ctx.channel())));
+            }
+        }), this::echo);
+
+        Channel stream = c.client.openStream().get(5, SECONDS);
+        CompletableFuture<String> selected = new CompletableFuture<>();
+        Collector col = new Collector();
+        stream.pipeline().addLast(new MultistreamDialer(List.of("/not/served", protocol), selected));
+        selected.thenAccept(p -> stream.pipeline().addLast(col));
+        assertThat(selected.get(5, SECONDS)).isEqualTo(protocol);
+
+        stream.writeAndFlush(ascii("negotiated"));
+        ((DuplexChannel) stream).shutdownOutput();
+        assertThat(new String(col.ended.get(5, SECONDS), StandardCharsets.US_ASCII)).isEqualTo("negotiated");
+        col.inactive.get(5, SECONDS);
+        assertThat(streamErrors).isEmpty();
     }
 
     // ---- raw peer ----
