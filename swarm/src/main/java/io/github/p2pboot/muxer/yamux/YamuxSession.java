@@ -3,6 +3,7 @@ package io.github.p2pboot.muxer.yamux;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.io.IOException;
@@ -107,6 +108,14 @@ public final class YamuxSession extends ByteToMessageDecoder {
      * its SYN has been handed to the connection, but the peer's ACK is not awaited, so data can
      * be written at once.
      *
+     * <p>The future completes on the event loop while the stream registers: handlers added by a
+     * callback chained before that ({@code thenAccept}, not its async form) see
+     * {@code channelActive}. What the peer sends on the stream is delivered once the stream has
+     * written something
+     * (or shut down its output), so handlers added from any thread after the future completes
+     * miss nothing, as long as they are in place before the first write. (A libp2p opener always
+     * writes first: its multistream-select proposal.)
+     *
      * @return the new stream; fails if the session is not installed, is closed or closing, or
      *     the peer has sent GoAway
      */
@@ -193,21 +202,23 @@ public final class YamuxSession extends ByteToMessageDecoder {
         nextStreamId += 2;
         YamuxStreamChannel stream = new YamuxStreamChannel(this, c.channel(), id, false);
         streams.put(id, stream);
+        // Completed from the pipeline while registration runs, like a ChannelInitializer: callbacks
+        // chained to the future before that add handlers that still see channelActive.
+        stream.pipeline().addLast(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                // A window update without delta carries the SYN; data follows in its own frames.
+                writeControl(TYPE_WINDOW_UPDATE, FLAG_SYN, id, 0);
+                if (!result.complete(stream)) {
+                    // The caller gave up waiting, so nobody else would ever close it.
+                    ch.eventLoop().execute(ch::close);
+                }
+            }
+        });
         c.channel().eventLoop().register(stream).addListener(f -> {
             if (!f.isSuccess()) {
                 streams.remove(id);
                 result.completeExceptionally(f.cause());
-                return;
-            }
-            if (gone) {
-                stream.onSessionGone();
-                result.completeExceptionally(new ClosedChannelException());
-                return;
-            }
-            // A window update without delta carries the SYN; data then follows in its own frames.
-            writeControl(TYPE_WINDOW_UPDATE, FLAG_SYN, id, 0);
-            if (!result.complete(stream)) {
-                stream.close(); // the caller gave up waiting: nobody would ever close it
             }
         });
     }
@@ -413,18 +424,27 @@ public final class YamuxSession extends ByteToMessageDecoder {
         writeControl(TYPE_WINDOW_UPDATE, FLAG_ACK, id, 0);
         // On the loop, registration completes at once, so handlers are in place before the data
         // of this very frame is delivered; they get channelActive after this listener.
+        // The callback runs as registration completes (registered and active, channelActive not
+        // yet fired), so the handlers it adds see channelRegistered and channelActive, as those of
+        // a QUIC stream do. Registration on our own loop is immediate, so they are in place before
+        // the data of the frame that opened the stream.
+        stream.pipeline().addLast(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                inboundStreams.accept(ch);
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext streamCtx, Throwable cause) {
+                log.warn("Inbound stream handler failed for {}; resetting the stream", stream, cause);
+                stream.abort();
+            }
+        });
         c.channel().eventLoop().register(stream).addListener(f -> {
             if (!f.isSuccess()) {
                 log.warn("Could not register inbound stream {}", stream, f.cause());
                 stream.unsafe().closeForcibly();
                 streamClosed(stream);
-                return;
-            }
-            try {
-                inboundStreams.accept(stream);
-            } catch (Throwable t) {
-                log.warn("Inbound stream handler failed for {}; resetting the stream", stream, t);
-                stream.abort();
             }
         });
         return stream;

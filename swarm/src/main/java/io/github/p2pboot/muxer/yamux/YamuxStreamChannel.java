@@ -61,6 +61,14 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
     private final ArrayDeque<ByteBuf> received = new ArrayDeque<>();
     private boolean readPending;
     private boolean draining;
+    /**
+     * False on an outbound stream until it first writes. The caller of openStream may add its
+     * handlers from another thread after the future completed; the peer may answer our SYN
+     * before that, and the bytes would fall off the end of an empty pipeline. Every libp2p
+     * stream opener speaks first (multistream-select), so holding the peer's data until then
+     * costs nothing.
+     */
+    private boolean delivering;
 
     private boolean finReceived;
     private volatile boolean inputShutdownFired;
@@ -78,6 +86,7 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
         this.session = session;
         this.id = id;
         this.inbound = inbound;
+        this.delivering = inbound;
         this.config = new StreamConfig(this);
         // Buffers written here end up in the parent's pipeline: allocate them as it does.
         config.setAllocator(parent.config().getAllocator());
@@ -162,7 +171,7 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
     // ---- reading ----
 
     private void drain() {
-        if (draining) {
+        if (draining || !delivering) {
             return;
         }
         draining = true;
@@ -211,6 +220,16 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
         }
     }
 
+    private void startDelivering() {
+        if (!delivering) {
+            delivering = true;
+            if (!received.isEmpty() || finReceived) {
+                // Not from inside the write that got us here: handlers expect reads on their own.
+                eventLoop().execute(this::drain);
+            }
+        }
+    }
+
     void clearReadPending() {
         readPending = false;
     }
@@ -225,6 +244,7 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
 
     @Override
     protected Object filterOutboundMessage(Object msg) throws Exception {
+        startDelivering();
         if (outputShutdown) {
             throw new ChannelOutputShutdownException("Yamux stream " + id + " output was shut down");
         }
@@ -350,6 +370,7 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
                 finPromises = new ArrayList<>(1);
             }
             finPromises.add(promise);
+            startDelivering();
             if (!outputShutdown) {
                 // Flush through the pipeline so that handlers holding writes release them first.
                 pipeline().flush();

@@ -258,6 +258,28 @@ class YamuxTest {
     }
 
     @Test
+    void outboundStreamHoldsWhatThePeerSaysFirstUntilItWrites() throws Exception {
+        // The accepting side speaks first, as a multistream listener does, and from channelActive:
+        // handlers the inbound callback adds must see it.
+        Connected c = connect(16, ch -> ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelActive(ChannelHandlerContext ctx) {
+                ctx.writeAndFlush(ascii("hello first"));
+            }
+        }), this::echo);
+
+        Channel a = c.client.openStream().get(5, SECONDS);
+        await().pollDelay(Duration.ofMillis(200)).atMost(WAIT).until(() ->
+                ((YamuxStreamChannel) a).receiveWindow() >= 0); // let the peer's bytes arrive
+        Collector col = new Collector();
+        a.pipeline().addLast(col); // from the test thread, long after the future completed
+        assertThat(col.text()).isEmpty();
+
+        a.writeAndFlush(ascii("x")).get(5, SECONDS);
+        await().atMost(WAIT).until(() -> col.text().equals("hello first"));
+    }
+
+    @Test
     void writesFailAfterOutputShutdown() throws Exception {
         Connected c = connect(16, this::echo, this::echo);
         DuplexChannel a = (DuplexChannel) c.client.openStream().get(5, SECONDS);
