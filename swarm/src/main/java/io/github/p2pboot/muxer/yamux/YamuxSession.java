@@ -110,14 +110,16 @@ public final class YamuxSession extends ByteToMessageDecoder {
      *
      * <p>The future completes on the event loop while the stream registers: handlers added by a
      * callback chained before that ({@code thenAccept}, not its async form) see
-     * {@code channelActive}. What the peer sends on the stream is delivered once the stream has
-     * written something
-     * (or shut down its output), so handlers added from any thread after the future completes
-     * miss nothing, as long as they are in place before the first write. (A libp2p opener always
-     * writes first: its multistream-select proposal.)
+     * {@code channelActive}. What the peer sends on the stream is delivered only once the stream
+     * has written something (or shut down its output), so handlers added from any thread after
+     * the future completed miss nothing, as long as they are in place before the first write. (A
+     * libp2p opener always writes first: its multistream-select proposal.)
      *
-     * @return the new stream; fails if the session is not installed, is closed or closing, or
-     *     the peer has sent GoAway
+     * <p>Called before the session is in a pipeline (an {@code addLast} from another thread not
+     * yet done), the stream is opened once it is.
+     *
+     * @return the new stream; fails if the connection is closed or not yet active, the session is
+     *     closing, or the peer has sent GoAway
      */
     public CompletableFuture<Channel> openStream() {
         CompletableFuture<Channel> result = new CompletableFuture<>();
