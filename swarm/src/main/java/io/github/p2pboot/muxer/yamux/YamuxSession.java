@@ -108,9 +108,10 @@ public final class YamuxSession extends ByteToMessageDecoder {
      * its SYN has been handed to the connection, but the peer's ACK is not awaited, so data can
      * be written at once.
      *
-     * <p>The future completes on the event loop while the stream registers: handlers added by a
-     * callback chained before that ({@code thenAccept}, not its async form) see
-     * {@code channelActive}. What the peer sends on the stream is delivered only once the stream
+     * <p>The future completes on the event loop while the stream registers, in a task of its own
+     * (never within this call): handlers added by a callback chained before that
+     * ({@code thenAccept}, not its async form; certain when openStream is called on the event
+     * loop) see {@code channelActive}. What the peer sends on the stream is delivered only once the stream
      * has written something (or shut down its output), so handlers added from any thread after
      * the future completed miss nothing, as long as they are in place before the first write. (A
      * libp2p opener always writes first: its multistream-select proposal.)
@@ -134,7 +135,13 @@ public final class YamuxSession extends ByteToMessageDecoder {
                 }
             }
         }
-        onLoop(c, () -> open(result), result);
+        // Always a later task, even on the loop: a caller there can chain its callbacks before
+        // the future completes, and they then run during registration (see above).
+        try {
+            c.channel().eventLoop().execute(() -> open(result));
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(e);
+        }
         return result;
     }
 

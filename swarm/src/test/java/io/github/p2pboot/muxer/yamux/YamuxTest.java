@@ -280,6 +280,20 @@ class YamuxTest {
     }
 
     @Test
+    void handlersChainedToOpenStreamOnTheLoopSeeChannelActive() throws Exception {
+        Connected c = connect(16, this::echo, this::echo);
+        CompletableFuture<Boolean> sawActive = new CompletableFuture<>();
+        c.clientChannel.eventLoop().execute(() -> c.client.openStream().thenAccept(ch ->
+                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        sawActive.complete(true);
+                    }
+                })));
+        assertThat(sawActive.get(5, SECONDS)).isTrue();
+    }
+
+    @Test
     void writesFailAfterOutputShutdown() throws Exception {
         Connected c = connect(16, this::echo, this::echo);
         DuplexChannel a = (DuplexChannel) c.client.openStream().get(5, SECONDS);
@@ -639,6 +653,36 @@ class YamuxTest {
             assertThat(fin.flags & YamuxSession.FLAG_FIN).isNotZero();
             assertThat(written.await(5, SECONDS)).isTrue();
             assertThat(written.isSuccess()).isTrue();
+        }
+    }
+
+    @Test
+    void aLargerWindowGrantedWithTheSynIsUsed() throws Exception {
+        try (RawPeer peer = rawPeer(4)) {
+            // SYN with a delta of 1 MiB, as js-libp2p may send: 1.25 MiB of window for the echo.
+            peer.send(0, YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_SYN, 1, 1024 * 1024);
+            peer.expectFrame(YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_ACK, 1);
+            int total = 600_000;
+            byte[] data = random(total, 7);
+            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < total; i += 50_000) {
+                        peer.sendData(0, 1, java.util.Arrays.copyOfRange(data, i, Math.min(total, i + 50_000)));
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            ByteArrayOutputStream echoed = new ByteArrayOutputStream();
+            while (echoed.size() < total) { // we never give window back
+                Frame f = peer.read();
+                if (f.type == YamuxSession.TYPE_DATA) {
+                    assertThat(f.id).isEqualTo(1);
+                    echoed.write(f.payload);
+                }
+            }
+            sent.get(5, SECONDS);
+            assertThat(echoed.toByteArray()).isEqualTo(data);
         }
     }
 
