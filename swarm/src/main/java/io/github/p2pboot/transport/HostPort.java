@@ -3,6 +3,8 @@ package io.github.p2pboot.transport;
 import io.github.p2pboot.multiaddr.Component;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multiaddr.Protocol;
+import io.netty.channel.ChannelFuture;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -80,5 +82,25 @@ public record HostPort(Protocol hostProtocol, String host, Protocol portProtocol
                 throw new CompletionException(e);
             }
         });
+    }
+
+    /**
+     * Waits for a listener's socket to bind to this host and port.
+     *
+     * @param address the listen address, for the error message
+     * @return this host with the port actually bound; the requested host rather than the socket's
+     *     own report, since a socket bound to {@code 0.0.0.0} may call itself the dual-stack
+     *     {@code ::}, which would misdescribe an IPv4 listener
+     * @throws BindException naming {@code address} if the bind failed
+     */
+    public InetSocketAddress awaitBind(ChannelFuture bind, Multiaddr address) throws BindException {
+        bind.awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            BindException e = new BindException("cannot listen on " + address + ": " + bind.cause().getMessage());
+            e.initCause(bind.cause());
+            throw e;
+        }
+        int boundPort = ((InetSocketAddress) bind.channel().localAddress()).getPort();
+        return new InetSocketAddress(literalSocketAddress().getAddress(), boundPort);
     }
 }

@@ -31,7 +31,6 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -126,18 +125,10 @@ public final class QuicTransport implements Transport {
                 .build();
         ChannelFuture bind = new Bootstrap().group(group).channel(NioDatagramChannel.class)
                 .handler(codec)
-                .bind(hostPort.literalSocketAddress())
-                .awaitUninterruptibly();
-        if (!bind.isSuccess()) {
-            BindException e = new BindException("cannot listen on " + address + ": " + bind.cause().getMessage());
-            e.initCause(bind.cause());
-            throw e;
-        }
+                .bind(hostPort.literalSocketAddress());
+        InetSocketAddress boundSocket = hostPort.awaitBind(bind, address);
         sockets.add(bind.channel());
-        // The requested host with the chosen port: a socket bound to 0.0.0.0 may report itself as
-        // the dual-stack '::', which would misdescribe an IPv4 listener.
-        int port = ((InetSocketAddress) bind.channel().localAddress()).getPort();
-        Multiaddr bound = QuicConnection.quicAddress(new InetSocketAddress(hostPort.literalSocketAddress().getAddress(), port));
+        Multiaddr bound = QuicConnection.quicAddress(boundSocket);
         log.debug("QUIC listening on {}", bound);
         return bound;
     }

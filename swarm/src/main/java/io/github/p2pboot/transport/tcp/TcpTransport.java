@@ -27,12 +27,13 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,12 @@ public final class TcpTransport implements Transport {
     static final String NAME = "tcp";
 
     private static final Logger log = LoggerFactory.getLogger(TcpTransport.class);
+    /**
+     * Inbound connections still in their upgrade at once; more are dropped on arrival. The swarm's
+     * connection limit only sees upgraded connections, so without this a flood of sockets that
+     * never finish the handshake would each hold memory until the handshake timeout.
+     */
+    static final int MAX_PENDING_UPGRADES = 128;
 
     private final PrivateKey hostKey;
     private final TcpSettings settings;
@@ -54,6 +61,7 @@ public final class TcpTransport implements Transport {
     private final TransportListener listener;
     private final ChannelGroup servers = new DefaultChannelGroup("tcp-listeners", GlobalEventExecutor.INSTANCE);
     private final List<TcpConnection> connections = new CopyOnWriteArrayList<>();
+    private final AtomicInteger pendingUpgrades = new AtomicInteger();
 
     public TcpTransport(PrivateKey hostKey, TcpSettings settings, EventLoopGroup group, TransportListener listener) {
         this.hostKey = hostKey;
@@ -91,20 +99,30 @@ public final class TcpTransport implements Transport {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        channel.pipeline().addLast(new UpgradeOnActive(Direction.INBOUND, null,
-                                (connection, error) -> inboundUpgraded(channel, connection, error)));
+                        if (pendingUpgrades.incrementAndGet() > MAX_PENDING_UPGRADES) {
+                            pendingUpgrades.decrementAndGet();
+                            log.debug("Dropping TCP connection from {}: {} upgrades already pending", channel.remoteAddress(), MAX_PENDING_UPGRADES);
+                            channel.close();
+                            return;
+                        }
+                        // Released once, whether the upgrade ends or the socket closes before it starts.
+                        AtomicBoolean pending = new AtomicBoolean(true);
+                        Runnable release = () -> {
+                            if (pending.compareAndSet(true, false)) {
+                                pendingUpgrades.decrementAndGet();
+                            }
+                        };
+                        channel.closeFuture().addListener(f -> release.run());
+                        channel.pipeline().addLast(new UpgradeOnActive(Direction.INBOUND, null, (connection, error) -> {
+                            release.run();
+                            inboundUpgraded(channel, connection, error);
+                        }));
                     }
                 })
-                .bind(hostPort.literalSocketAddress())
-                .awaitUninterruptibly();
-        if (!bind.isSuccess()) {
-            BindException e = new BindException("cannot listen on " + address + ": " + bind.cause().getMessage());
-            e.initCause(bind.cause());
-            throw e;
-        }
+                .bind(hostPort.literalSocketAddress());
+        InetSocketAddress boundSocket = hostPort.awaitBind(bind, address);
         servers.add(bind.channel());
-        int port = ((InetSocketAddress) bind.channel().localAddress()).getPort();
-        Multiaddr bound = TcpConnection.tcpAddress(new InetSocketAddress(hostPort.literalSocketAddress().getAddress(), port));
+        Multiaddr bound = TcpConnection.tcpAddress(boundSocket);
         log.debug("TCP listening on {}", bound);
         return bound;
     }
