@@ -2,7 +2,9 @@ package io.github.p2pboot.autoconfigure;
 
 import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.swarm.CloseCause;
+import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.swarm.Connection;
+import io.github.p2pboot.swarm.Direction;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmListener;
 import io.micrometer.core.instrument.Counter;
@@ -15,7 +17,8 @@ import java.util.Locale;
 
 /**
  * The node's meters: {@code libp2p.peers.connected}, {@code libp2p.connections} (by direction,
- * transport and outcome: {@code established}, or how it closed) and
+ * transport and outcome: {@code established}, {@code failed} for a dial that did not connect, or
+ * how it closed) and
  * {@code libp2p.reconnect.attempts} (by outcome) and {@code libp2p.kademlia.queries} (a timer by
  * type and outcome).
  */
@@ -57,12 +60,21 @@ public class Libp2pMetrics implements MeterBinder, SwarmListener {
         count(connection, "closed_" + cause.kind().name().toLowerCase(Locale.ROOT));
     }
 
+    @Override
+    public void dialFailed(Multiaddr address, String transport, Throwable cause) {
+        count(Direction.OUTBOUND, transport, "failed");
+    }
+
     private void count(Connection connection, String outcome) {
+        count(connection.direction(), connection.transport(), outcome);
+    }
+
+    private void count(Direction direction, String transport, String outcome) {
         MeterRegistry meters = registry;
         if (meters != null) {
-            Counter.builder("libp2p.connections").description("Connections by how they opened or closed")
-                    .tag("direction", connection.direction().name().toLowerCase(Locale.ROOT))
-                    .tag("transport", connection.transport())
+            Counter.builder("libp2p.connections").description("Connections by how they opened or closed, and dials that failed")
+                    .tag("direction", direction.name().toLowerCase(Locale.ROOT))
+                    .tag("transport", transport)
                     .tag("outcome", outcome)
                     .register(meters).increment();
         }

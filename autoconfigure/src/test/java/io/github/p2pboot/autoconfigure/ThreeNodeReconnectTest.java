@@ -59,12 +59,20 @@ class ThreeNodeReconnectTest {
         int port = freeTcpPort();
         String[] bootstrapNode = {"libp2p.identity.key-file=" + dir.resolve("a-tcp.key"),
                 "libp2p.listen=/ip4/127.0.0.1/tcp/" + port};
-        rejoin(bootstrapNode, peerId -> "/ip4/127.0.0.1/udp/" + port + "/quic-v1/p2p/" + peerId
+        ConfigurableApplicationContext b = rejoin(bootstrapNode, peerId -> "/ip4/127.0.0.1/udp/" + port + "/quic-v1/p2p/" + peerId
                 + ",/ip4/127.0.0.1/tcp/" + port + "/p2p/" + peerId,
                 "libp2p.listen=/ip4/127.0.0.1/tcp/0", "libp2p.quic.handshake-timeout=1s");
+
+        MeterRegistry meters = b.getBean(MeterRegistry.class);
+        assertThat(meters.get("libp2p.connections").tag("transport", "quic-v1").tag("outcome", "failed").counter().count())
+                .isGreaterThanOrEqualTo(1);
+        // To A before and after its restart (C may add more, inbound or outbound).
+        assertThat(meters.get("libp2p.connections").tag("transport", "tcp").tag("outcome", "established").counters()
+                .stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum()).isGreaterThanOrEqualTo(2);
     }
 
-    private void rejoin(String[] bootstrapNode, java.util.function.Function<String, String> bootstrapPeers, String... memberSettings) {
+    /** Runs the scenario; returns B. */
+    private ConfigurableApplicationContext rejoin(String[] bootstrapNode, java.util.function.Function<String, String> bootstrapPeers, String... memberSettings) {
         ConfigurableApplicationContext a = start(bootstrapNode);
         String bootstrapAddress = bootstrapPeers.apply(a.getBean(Swarm.class).localPeerId().toString());
         // B and C find each other through A's DHT: healthy means connected to both A and the other.
@@ -105,6 +113,7 @@ class ThreeNodeReconnectTest {
         assertThat(meters.get("libp2p.connections").tag("outcome", "closed_remote").counter().count()).isGreaterThanOrEqualTo(1);
         assertThat(meters.get("libp2p.kademlia.queries").tag("type", "find_node").tag("outcome", "success").timer().count())
                 .isGreaterThanOrEqualTo(1);
+        return b;
     }
 
     private ConfigurableApplicationContext start(String... properties) {

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -151,9 +152,14 @@ public final class Swarm implements AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalArgumentException("no transport can dial " + address));
         }
         PeerId expected = address.peerId().orElse(null);
-        return transport.dial(address, expected).thenApply(muxed -> {
+        return transport.dial(address, expected).<Connection>thenApply(muxed -> {
             peerStore.addAddresses(muxed.remotePeer(), List.of(address));
             return adopt(muxed);
+        }).whenComplete((connection, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                notifyListeners(l -> l.dialFailed(address, transport.name(), cause));
+            }
         });
     }
 

@@ -1,6 +1,7 @@
 package io.github.p2pboot.swarm;
 
 import io.github.p2pboot.identity.PeerId;
+import io.github.p2pboot.multiaddr.Multiaddr;
 
 /**
  * Receives a swarm's connection events. Called on Netty event loops: implementations must return
@@ -14,6 +15,15 @@ public interface SwarmListener {
 
     /** A connection closed; {@code cause} says why. */
     default void connectionClosed(Connection connection, CloseCause cause) {
+    }
+
+    /**
+     * A dial to {@code address} failed: unreachable, refused, timed out, or the peer there was not
+     * the one the address named.
+     *
+     * @param transport the name of the transport that tried, e.g. {@code quic-v1} or {@code tcp}
+     */
+    default void dialFailed(Multiaddr address, String transport, Throwable cause) {
     }
 
     /** Identify told us (again) what a peer listens on and which protocols it serves. */

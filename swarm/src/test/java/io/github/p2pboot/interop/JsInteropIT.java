@@ -119,14 +119,22 @@ class JsInteropIT {
     }
 
     @Test
-    void ourDialWithAWrongPeerIdFailsNamingBothIds() {
-        PeerId wrong = PrivateKey.generateEd25519().peerId();
-        CompletableFuture<Connection> dial = swarm.dial(Multiaddr.parse(js.quicAddress()).withPeerId(wrong));
+    void ourDialWithAWrongPeerIdFailsNamingBothIds() throws Exception {
+        // Repeated: closing a connection from inside its own handshake once hung our event loop
+        // (Netty's QUIC channel spinning in quiche_conn_send), most often on the second such dial.
+        for (int i = 0; i < 3; i++) {
+            PeerId wrong = PrivateKey.generateEd25519().peerId();
+            CompletableFuture<Connection> dial = swarm.dial(Multiaddr.parse(js.quicAddress()).withPeerId(wrong));
 
-        assertThatThrownBy(() -> dial.get(20, TimeUnit.SECONDS))
-                .hasCauseInstanceOf(PeerIdMismatchException.class)
-                .hasMessageContaining(wrong.toString())
-                .hasMessageContaining(js.peerId());
+            assertThatThrownBy(() -> dial.get(20, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(PeerIdMismatchException.class)
+                    .hasMessageContaining(wrong.toString())
+                    .hasMessageContaining(js.peerId());
+        }
+        // js-libp2p accepts at most 5 connections a second from one host (inboundConnectionThreshold).
+        Thread.sleep(1_100);
+        Connection connection = swarm.dial(Multiaddr.parse(js.quicAddress())).get(20, TimeUnit.SECONDS);
+        assertThat(Ping.ping(connection).get(10, TimeUnit.SECONDS)).isPositive();
     }
 
     @Test

@@ -47,35 +47,6 @@ class SwarmTcpTest {
     }
 
     @Test
-    void dialsAndPingsBothWays() throws Exception {
-        Swarm a = startTcp();
-        Swarm b = startTcp();
-
-        Connection connection = a.dial(TestSwarms.tcpAddress(b)).get(10, TimeUnit.SECONDS);
-
-        assertThat(connection.remotePeer()).isEqualTo(b.localPeerId());
-        assertThat(connection.transport()).isEqualTo("tcp");
-        assertThat(connection.remoteAddress().toString()).startsWith("/ip4/127.0.0.1/tcp/");
-        assertThat(Ping.ping(connection).get(10, TimeUnit.SECONDS)).isPositive();
-        await().atMost(WAIT).until(() -> b.connectedPeers().contains(a.localPeerId()));
-        Connection inbound = b.connection(a.localPeerId());
-        assertThat(inbound.direction()).isEqualTo(Direction.INBOUND);
-        assertThat(inbound.transport()).isEqualTo("tcp");
-        assertThat(Ping.ping(inbound).get(10, TimeUnit.SECONDS)).isPositive();
-    }
-
-    @Test
-    void dialsOverIpv6() throws Exception {
-        Swarm a = swarms.start(b -> b.listen("/ip6/::1/tcp/0"));
-        Swarm b = swarms.start(c -> c.listen("/ip6/::1/tcp/0"));
-
-        Multiaddr address = TestSwarms.tcpAddress(b);
-        assertThat(address.toString()).startsWith("/ip6/::1/tcp/");
-
-        assertThat(Ping.ping(a.dial(address).get(10, TimeUnit.SECONDS)).get(10, TimeUnit.SECONDS)).isPositive();
-    }
-
-    @Test
     void identifyReportsTheTcpListenAddress() throws Exception {
         Swarm a = startTcp();
         Swarm b = startTcp();
@@ -116,39 +87,6 @@ class SwarmTcpTest {
     }
 
     @Test
-    void dialToTheWrongPeerIdFailsNamingBothIds() throws Exception {
-        Swarm a = startTcp();
-        Swarm b = startTcp();
-        PeerId someoneElse = PrivateKey.generateEd25519().peerId();
-
-        CompletableFuture<Connection> dial = a.dial(TestSwarms.tcpAddress(b).withPeerId(someoneElse));
-
-        assertThatThrownBy(() -> dial.get(10, TimeUnit.SECONDS))
-                .hasCauseInstanceOf(PeerIdMismatchException.class)
-                .hasMessageContaining(someoneElse.toString())
-                .hasMessageContaining(b.localPeerId().toString());
-        assertThat(a.connectedPeers()).doesNotContain(b.localPeerId());
-        assertThat(Ping.ping(a.dial(TestSwarms.tcpAddress(b)).get(10, TimeUnit.SECONDS)).get(10, TimeUnit.SECONDS)).isPositive();
-    }
-
-    @Test
-    void oversizedMultistreamMessageClosesOnlyThatStream() throws Exception {
-        Swarm a = startTcp();
-        Swarm b = startTcp();
-        SwarmConnection connection = (SwarmConnection) a.dial(TestSwarms.tcpAddress(b)).get(10, TimeUnit.SECONDS);
-
-        Channel raw = connection.muxed().openStream().get(10, TimeUnit.SECONDS);
-        ByteBuf oversized = Unpooled.buffer();
-        Varint.write(100_000, oversized);
-        oversized.writeZero(2_000);
-        raw.writeAndFlush(oversized);
-
-        await().atMost(WAIT).until(() -> !raw.isActive() || ((DuplexChannel) raw).isInputShutdown());
-        assertThat(connection.isOpen()).isTrue();
-        assertThat(Ping.ping(connection).get(10, TimeUnit.SECONDS)).isPositive();
-    }
-
-    @Test
     void garbageInsteadOfAHandshakeClosesOnlyThatConnection() throws Exception {
         Swarm a = startTcp();
         Swarm b = startTcp();
@@ -173,28 +111,6 @@ class SwarmTcpTest {
             assertThat(read).isEqualTo(-1);
         }
         assertThat(Ping.ping(a.dial(TestSwarms.tcpAddress(b)).get(10, TimeUnit.SECONDS)).get(10, TimeUnit.SECONDS)).isPositive();
-    }
-
-    @Test
-    void closeTellsThePeer() throws Exception {
-        Swarm a = startTcp();
-        Swarm b = startTcp();
-        List<CloseCause> seenByB = new CopyOnWriteArrayList<>();
-        b.addListener(new SwarmListener() {
-            @Override
-            public void connectionClosed(Connection connection, CloseCause cause) {
-                seenByB.add(cause);
-            }
-        });
-        Connection connection = a.dial(TestSwarms.tcpAddress(b)).get(10, TimeUnit.SECONDS);
-        await().atMost(WAIT).until(() -> b.connectedPeers().contains(a.localPeerId()));
-
-        connection.close().get(10, TimeUnit.SECONDS);
-
-        assertThat(connection.closeFuture().get(10, TimeUnit.SECONDS).kind()).isEqualTo(CloseCause.Kind.LOCAL);
-        await().atMost(WAIT).until(() -> !seenByB.isEmpty());
-        assertThat(seenByB.get(0).kind()).isEqualTo(CloseCause.Kind.REMOTE);
-        assertThat(b.connectedPeers()).doesNotContain(a.localPeerId());
     }
 
     @Test

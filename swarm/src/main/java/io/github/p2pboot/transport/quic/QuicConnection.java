@@ -155,8 +155,10 @@ final class QuicConnection implements MuxedConnection {
     public CompletableFuture<Void> close() {
         closedLocally = true;
         CompletableFuture<Void> done = new CompletableFuture<>();
-        // An application close with code 0 tells the peer this was deliberate, not an error.
-        channel.close(true, 0, Unpooled.EMPTY_BUFFER).addListener(f -> done.complete(null));
+        // An application close with code 0 tells the peer this was deliberate, not an error. Later,
+        // not now: the caller may be inside this connection's packet processing.
+        ConnectionHandler.closeLater(channel,
+                () -> channel.close(true, 0, Unpooled.EMPTY_BUFFER).addListener(f -> done.complete(null)));
         return done;
     }
 

@@ -221,7 +221,7 @@ public final class QuicTransport implements Transport {
                 listener.inboundConnection(connection);
             } catch (Exception e) {
                 log.debug("Refusing inbound QUIC connection from {}: {}", channel.remoteSocketAddress(), e.getMessage());
-                channel.close();
+                ConnectionHandler.closeLater(channel, channel::close);
             }
             super.channelActive(ctx);
         }
@@ -253,7 +253,7 @@ public final class QuicTransport implements Transport {
                     result.complete(connection);
                 }
             } catch (Exception e) {
-                channel.close();
+                ConnectionHandler.closeLater(channel, channel::close);
                 result.completeExceptionally(new IOException("QUIC dial to " + address + " failed: " + e.getMessage(), e));
             }
             super.channelActive(ctx);
