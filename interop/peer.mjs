@@ -21,6 +21,7 @@ import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
+import { randomBytes } from 'node:crypto'
 
 const ECHO_PROTOCOL = '/p2pboot/echo/1.0.0'
 const COMMAND_TIMEOUT_MS = 20_000
@@ -106,6 +107,35 @@ function commands (node) {
     },
     async ping ({ addr, peerId }) {
       return await node.services.ping.ping(target(addr ?? peerId))
+    },
+    // For bench/: times measured inside this process, free of the stdin/stdout round trip.
+    async timedDial ({ addr, peerId }) {
+      await node.hangUp(peerIdFromString(peerId))
+      const start = performance.now()
+      await node.dial(multiaddr(addr))
+      return performance.now() - start
+    },
+    async timedEcho ({ addr, size }) {
+      const payload = randomBytes(size)
+      const start = performance.now()
+      const stream = await node.dialProtocol(target(addr), ECHO_PROTOCOL)
+      const chunks = []
+      let received = 0
+      const reading = (async () => {
+        for await (const chunk of stream) {
+          const bytes = Buffer.from(chunk.subarray ? chunk.subarray() : chunk)
+          chunks.push(bytes)
+          received += bytes.length
+          if (received >= size) break
+        }
+      })()
+      for (let offset = 0; offset < size; offset += 65536) {
+        if (!stream.send(payload.subarray(offset, Math.min(size, offset + 65536)))) await stream.onDrain()
+      }
+      await stream.close()
+      await reading
+      const ms = performance.now() - start
+      return { ms, intact: Buffer.concat(chunks).equals(payload) }
     },
     async hangUp ({ peerId }) {
       await node.hangUp(peerIdFromString(peerId))

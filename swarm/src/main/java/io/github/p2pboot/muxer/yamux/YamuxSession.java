@@ -451,7 +451,12 @@ public final class YamuxSession extends ByteToMessageDecoder {
         });
         c.channel().eventLoop().register(stream).addListener(f -> {
             if (!f.isSuccess()) {
-                log.warn("Could not register inbound stream {}", stream, f.cause());
+                if (f.cause() instanceof ClosedChannelException) {
+                    // The connection closed as the stream arrived: nothing went wrong.
+                    log.debug("Inbound stream {} arrived as its connection closed", stream);
+                } else {
+                    log.warn("Could not register inbound stream {}", stream, f.cause());
+                }
                 stream.unsafe().closeForcibly();
                 streamClosed(stream);
             }
