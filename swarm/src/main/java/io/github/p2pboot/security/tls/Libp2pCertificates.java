@@ -2,13 +2,17 @@ package io.github.p2pboot.security.tls;
 
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PublicKey;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.Collections;
 import java.util.Date;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
@@ -28,6 +32,25 @@ import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
  * X.509 parser refuses.
  */
 public final class Libp2pCertificates {
+
+    /**
+     * Certificates that passed {@link #verify}, by their exact DER bytes. Each handshake checks
+     * the peer's certificate twice (the trust manager, then whoever asks whose it is), and a peer
+     * presents the same certificate on every reconnection; its two signature checks cost about
+     * 3 ms of pure-Java crypto, which this saves. Only verified certificates enter; the validity
+     * period is checked on every hit.
+     */
+    private static final int VERIFIED_CACHE_SIZE = 256;
+    private static final Map<ByteBuffer, Verified> VERIFIED = Collections.synchronizedMap(
+            new LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Verified> eldest) {
+                    return size() > VERIFIED_CACHE_SIZE;
+                }
+            });
+
+    private record Verified(PeerId peer, Date notBefore, Date notAfter) {
+    }
 
     /** The libp2p public key extension, allocated by IANA to Protocol Labs. */
     public static final ASN1ObjectIdentifier EXTENSION_OID = new ASN1ObjectIdentifier("1.3.6.1.4.1.53594.1.1");
@@ -67,14 +90,29 @@ public final class Libp2pCertificates {
      * @throws CertificateException naming what is wrong
      */
     public static PeerId verify(byte[] der) throws CertificateException {
+        Verified known = VERIFIED.get(ByteBuffer.wrap(der));
+        if (known != null) {
+            checkValidity(known.notBefore(), known.notAfter());
+            return known.peer();
+        }
         ParsedCertificate certificate = ParsedCertificate.parse(der);
+        checkValidity(certificate.notBefore(), certificate.notAfter());
+        PeerId peer = verifySignatures(certificate);
+        VERIFIED.put(ByteBuffer.wrap(der.clone()), new Verified(peer, certificate.notBefore(), certificate.notAfter()));
+        return peer;
+    }
+
+    private static void checkValidity(Date notBefore, Date notAfter) throws CertificateException {
         Date now = new Date();
-        if (now.before(certificate.notBefore())) {
-            throw new CertificateException("certificate is not valid before " + certificate.notBefore().toInstant());
+        if (now.before(notBefore)) {
+            throw new CertificateException("certificate is not valid before " + notBefore.toInstant());
         }
-        if (now.after(certificate.notAfter())) {
-            throw new CertificateException("certificate expired at " + certificate.notAfter().toInstant());
+        if (now.after(notAfter)) {
+            throw new CertificateException("certificate expired at " + notAfter.toInstant());
         }
+    }
+
+    private static PeerId verifySignatures(ParsedCertificate certificate) throws CertificateException {
         try {
             java.security.Signature verifier = java.security.Signature.getInstance(signatureAlgorithm(certificate.signatureAlgorithm()));
             verifier.initVerify(jdkKey(certificate.subjectPublicKeyInfo()));
