@@ -75,6 +75,21 @@ class Libp2pCertificatesTest {
     }
 
     @Test
+    void aCertificateOnceAcceptedDoesNotVouchForAnAlteredCopy() throws Exception {
+        PrivateKey hostKey = PrivateKey.generateEd25519();
+        byte[] der = TlsIdentity.generate(hostKey).certificate().getEncoded();
+        assertThat(Libp2pCertificates.verify(der)).isEqualTo(hostKey.peerId());
+
+        // Accepted certificates are remembered by their exact bytes: a copy with one byte of its
+        // signature changed is checked in full, and refused.
+        byte[] altered = der.clone();
+        altered[altered.length - 1] ^= 0x01;
+
+        assertThatThrownBy(() -> Libp2pCertificates.verify(altered)).isInstanceOf(CertificateException.class);
+        assertThat(Libp2pCertificates.verify(der)).isEqualTo(hostKey.peerId());
+    }
+
+    @Test
     void chainOfTwoIsRefused() {
         var certificate = TlsIdentity.generate(PrivateKey.generateEd25519()).certificate();
 
