@@ -86,9 +86,10 @@ public class Libp2pAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     PeerConnectivity libp2pPeerConnectivity(Swarm swarm, Kademlia kademlia, Libp2pProperties properties, ApplicationEventPublisher events) {
-        Duration handshake = swarm.config().quic().handshakeTimeout().compareTo(swarm.config().tcp().handshakeTimeout()) > 0
-                ? swarm.config().quic().handshakeTimeout() : swarm.config().tcp().handshakeTimeout();
-        Duration dialTimeout = handshake.plusSeconds(2);
+        // Long enough for the slower transport's handshake.
+        Duration quic = swarm.config().quic().handshakeTimeout();
+        Duration tcp = swarm.config().tcp().handshakeTimeout();
+        Duration dialTimeout = (quic.compareTo(tcp) >= 0 ? quic : tcp).plusSeconds(2);
         PeerConnectivity connectivity = new PeerConnectivity(swarm, Libp2pSettings.bootstrapPeers(properties),
                 Libp2pSettings.minPeers(properties.getHealth()), Libp2pSettings.reconnect(properties.getReconnect()), dialTimeout, events);
         // A connected bootstrap peer joins the routing table, and the Kademlia bootstrap fills the rest.

@@ -28,13 +28,6 @@ abstract class OpeningDecoder extends ByteToMessageDecoder {
         super.channelActive(ctx);
     }
 
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        // Bytes from the peer prove the channel active, whether or not its activation was seen.
-        open(ctx);
-        super.channelRead(ctx, msg);
-    }
-
     private void open(ChannelHandlerContext ctx) {
         if (!opened) {
             opened = true;

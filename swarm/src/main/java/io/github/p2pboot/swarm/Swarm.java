@@ -147,10 +147,11 @@ public final class Swarm implements AutoCloseable {
         if (!running) {
             return CompletableFuture.failedFuture(new IllegalStateException("swarm is not running"));
         }
-        Transport transport = transports.stream().filter(t -> t.canDial(address)).findFirst().orElse(null);
-        if (transport == null) {
+        int index = transportIndex(address);
+        if (index < 0) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("no transport can dial " + address));
         }
+        Transport transport = transports.get(index);
         PeerId expected = address.peerId().orElse(null);
         return transport.dial(address, expected).<Connection>thenApply(muxed -> {
             peerStore.addAddresses(muxed.remotePeer(), List.of(address));

@@ -81,9 +81,8 @@ final class TcpUpgrade {
         if (initiator) {
             channel.pipeline().addLast(new MultistreamDialer(List.of(protocol), selected));
         } else {
+            // A close before agreement needs no handling here: upgrade() fails on any close.
             channel.pipeline().addLast(new MultistreamListener(protocol::equals, (ctx, agreed) -> selected.complete(agreed)));
-            channel.closeFuture().addListener(f -> selected.completeExceptionally(
-                    new IOException("connection closed before " + protocol + " was agreed")));
         }
         return selected;
     }
