@@ -51,12 +51,12 @@ public class Libp2pMetrics implements MeterBinder, SwarmListener {
     }
 
     @Override
-    public void connectionOpened(Connection connection) {
+    public void connectionOpened(Connection connection, int established) {
         count(connection, "established");
     }
 
     @Override
-    public void connectionClosed(Connection connection, CloseCause cause) {
+    public void connectionClosed(Connection connection, CloseCause cause, int remaining) {
         count(connection, "closed_" + cause.kind().name().toLowerCase(Locale.ROOT));
     }
 

@@ -129,7 +129,7 @@ public class PeerConnectivity implements SwarmListener {
     }
 
     @Override
-    public void connectionOpened(Connection connection) {
+    public void connectionOpened(Connection connection, int established) {
         notify(() -> {
             if (swarm.connections(connection.remotePeer()).size() == 1) {
                 events.publishEvent(new Libp2pEvents.PeerConnected(swarm, connection.remotePeer()));
@@ -139,7 +139,7 @@ public class PeerConnectivity implements SwarmListener {
     }
 
     @Override
-    public void connectionClosed(Connection connection, CloseCause cause) {
+    public void connectionClosed(Connection connection, CloseCause cause, int remaining) {
         notify(() -> {
             if (swarm.connections(connection.remotePeer()).isEmpty()) {
                 events.publishEvent(new Libp2pEvents.PeerDisconnected(swarm, connection.remotePeer(), cause));

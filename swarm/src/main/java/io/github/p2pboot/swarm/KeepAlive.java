@@ -2,6 +2,7 @@ package io.github.p2pboot.swarm;
 
 import io.github.p2pboot.protocol.ping.Ping;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -24,12 +25,17 @@ final class KeepAlive implements SwarmListener {
     }
 
     @Override
-    public void connectionOpened(Connection connection) {
+    public void connectionOpened(Connection connection, int established) {
         SwarmConnection swarmConnection = (SwarmConnection) connection;
         long millis = interval.toMillis();
         ScheduledFuture<?> task = swarmConnection.muxed().eventLoop()
                 .scheduleWithFixedDelay(() -> ping(swarmConnection), millis, millis, TimeUnit.MILLISECONDS);
         connection.closeFuture().whenComplete((cause, e) -> task.cancel(false));
+    }
+
+    /** Pings {@code connection} now; fails if no answer comes within the interval. */
+    CompletableFuture<Duration> probe(SwarmConnection connection) {
+        return Ping.ping(connection).orTimeout(interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void ping(SwarmConnection connection) {

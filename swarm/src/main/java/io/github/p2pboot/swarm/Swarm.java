@@ -54,11 +54,14 @@ public final class Swarm implements AutoCloseable {
     private final PeerId localPeerId;
     private final PeerStore peerStore = new PeerStore();
     private final Map<String, ProtocolHandler> handlers = new ConcurrentHashMap<>();
+    /** Finds the swarm's connection for a transport's, for inbound streams. */
     private final Map<MuxedConnection, SwarmConnection> connections = new ConcurrentHashMap<>();
+    private final ConnectionPool pool;
     private final List<SwarmListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Multiaddr> listenAddresses = new CopyOnWriteArrayList<>();
     private final Identify identify;
     private final KeepAlive keepAlive;
+    private final KeepAlive liveness;
     private volatile EventLoopGroup group;
     private volatile List<Transport> transports = List.of();
     private volatile boolean running;
@@ -66,9 +69,11 @@ public final class Swarm implements AutoCloseable {
     public Swarm(SwarmConfig config) {
         this.config = config;
         this.localPeerId = PeerId.fromPublicKey(config.hostKey().publicKey());
+        this.pool = new ConnectionPool(config.maxConnections(), config.maxConnectionsPerPeer());
         this.identify = new Identify(config.hostKey().publicKey(), this::protocols, this::listenAddresses,
                 config.agentVersion(), this::peerIdentified);
         this.keepAlive = new KeepAlive(config.quic().keepAliveInterval());
+        this.liveness = keepAlive;
         registerProtocol(Ping.handler());
         identify.handlers().forEach(this::registerProtocol);
         listeners.add(identify);
@@ -158,50 +163,63 @@ public final class Swarm implements AutoCloseable {
             return adopt(muxed);
         }).whenComplete((connection, error) -> {
             if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                Throwable cause = StaggeredDial.unwrap(error);
                 notifyListeners(l -> l.dialFailed(address, transport.name(), cause));
             }
         });
     }
 
     /**
-     * Returns the newest open connection to {@code peer}, or dials the addresses known for it, the
-     * most recently learnt first, as {@link #dial(PeerId, List)} does.
+     * Returns the connection new streams to {@code peer} should use, or dials the addresses known
+     * for it as {@link #dial(PeerId, List)} does. A connection that liveness suspects is not
+     * returned while a replacement is being dialled; it is the fallback if that dial fails.
      */
     public CompletableFuture<Connection> dial(PeerId peer) {
-        Connection existing = connection(peer);
-        if (existing != null) {
+        SwarmConnection existing = pool.preferred(peer);
+        if (existing != null && !existing.isSuspect() && !existing.isSuperseded()) {
             return CompletableFuture.completedFuture(existing);
         }
         List<Multiaddr> newestFirst = new ArrayList<>(peerStore.addresses(peer));
         Collections.reverse(newestFirst);
-        return dial(peer, newestFirst);
+        if (newestFirst.isEmpty() && existing != null) {
+            return CompletableFuture.completedFuture(existing);
+        }
+        CompletableFuture<Connection> dialled = dial(peer, newestFirst);
+        if (existing == null) {
+            return dialled;
+        }
+        return dialled.exceptionally(error -> {
+            if (existing.isOpen()) {
+                return existing;
+            }
+            throw error instanceof CompletionException c ? c : new CompletionException(error);
+        });
     }
 
     /**
-     * Dials {@code peer} at each of {@code addresses} in turn until one connects: QUIC addresses
-     * before TCP ones, and in the given order within a transport, so TCP is the fallback where QUIC
-     * (UDP) does not get through. Addresses no transport can dial are skipped.
+     * Dials {@code peer} at {@code addresses}, concurrently and staggered: QUIC addresses before
+     * TCP ones, and in the given order within a transport; each next address
+     * {@link SwarmConfig#dialStagger()} after the one before, or at once when all before it failed.
+     * The first connection wins and the rest are abandoned, so TCP is the fallback where QUIC (UDP)
+     * does not get through, without waiting out a dead address's handshake timeout. A dial to a
+     * peer already being dialled joins that dial. Addresses no transport can dial are skipped.
      *
-     * @return the first connection made, or the last address's failure
+     * @return the first connection made, or a {@link DialFailedException} with every address's error
      */
     public CompletableFuture<Connection> dial(PeerId peer, List<Multiaddr> addresses) {
+        if (!running) {
+            return CompletableFuture.failedFuture(new IllegalStateException("swarm is not running"));
+        }
         List<Multiaddr> dialable = addresses.stream()
+                .map(a -> a.withPeerId(peer))
+                .distinct()
                 .filter(a -> transportIndex(a) >= 0)
                 .sorted(Comparator.comparingInt(this::transportIndex))
                 .toList();
         if (dialable.isEmpty()) {
             return CompletableFuture.failedFuture(new IllegalStateException("no dialable address known for peer " + peer));
         }
-        CompletableFuture<Connection> attempt = dial(dialable.get(0).withPeerId(peer));
-        for (Multiaddr address : dialable.subList(1, dialable.size())) {
-            Multiaddr next = address.withPeerId(peer);
-            attempt = attempt.exceptionallyCompose(e -> {
-                log.debug("Dial to {} failed ({}); trying {}", peer, e.getMessage(), next);
-                return dial(next);
-            });
-        }
-        return attempt;
+        return pool.dialOnce(peer, () -> StaggeredDial.dial(peer, dialable, this::dial, config.dialStagger(), group));
     }
 
     /** The preference of the transport that dials {@code address}, lower first; -1 if none can. */
@@ -220,28 +238,31 @@ public final class Swarm implements AutoCloseable {
         return dial(peer).thenCompose(connection -> connection.newStream(protocols));
     }
 
-    /** The newest open connection to {@code peer}, or null. */
+    /**
+     * The connection new streams to {@code peer} go to: the newest open one that liveness does not
+     * suspect and that no other connection superseded; null if none is open.
+     */
     public Connection connection(PeerId peer) {
-        return connections(peer).stream().max(Comparator.comparing(Connection::openedAt)).orElse(null);
+        return pool.preferred(peer);
     }
 
+    /** The open connections to {@code peer}, oldest first. */
     public List<Connection> connections(PeerId peer) {
-        return connections.values().stream().filter(c -> c.remotePeer().equals(peer) && c.isOpen())
-                .map(Connection.class::cast).toList();
+        return List.copyOf(pool.connections(peer));
     }
 
+    /** Every open connection, oldest first. */
     public List<Connection> connections() {
-        return connections.values().stream().filter(SwarmConnection::isOpen).map(Connection.class::cast).toList();
+        return List.copyOf(pool.all());
+    }
+
+    /** Whether a dial to {@code peer} is in progress. */
+    public boolean isDialling(PeerId peer) {
+        return pool.isDialling(peer);
     }
 
     public Set<PeerId> connectedPeers() {
-        Set<PeerId> peers = new java.util.HashSet<>();
-        for (SwarmConnection c : connections.values()) {
-            if (c.isOpen()) {
-                peers.add(c.remotePeer());
-            }
-        }
-        return peers;
+        return Set.copyOf(pool.connectedPeers());
     }
 
     /** Closes every connection to {@code peer}. */
@@ -287,7 +308,7 @@ public final class Swarm implements AutoCloseable {
         }
         running = false;
         List<CompletableFuture<Void>> closing = new ArrayList<>();
-        for (SwarmConnection connection : connections.values()) {
+        for (SwarmConnection connection : pool.snapshot()) {
             closing.add(connection.close());
         }
         try {
@@ -306,24 +327,92 @@ public final class Swarm implements AutoCloseable {
         if (existing != null) {
             return existing;
         }
-        SwarmConnection connection = new SwarmConnection(muxed, config.negotiationTimeout());
-        if (!running || connections.size() >= config.maxConnections()) {
-            connection.close(CloseCause.local(running ? "connection limit of " + config.maxConnections() + " reached" : "node stopping"));
-            throw new IllegalStateException("refused connection to " + muxed.remotePeer() + ": "
-                    + (running ? "connection limit of " + config.maxConnections() + " reached" : "node stopping"));
+        SwarmConnection connection = new SwarmConnection(muxed, config.negotiationTimeout(), this::streamFailed);
+        if (!running) {
+            connection.close(CloseCause.local("node stopping"));
+            throw new IllegalStateException("refused connection to " + muxed.remotePeer() + ": node stopping");
         }
         SwarmConnection raced = connections.putIfAbsent(muxed, connection);
         if (raced != null) {
             return raced;
         }
-        log.debug("Connection {} opened", connection);
+        ConnectionPool.Admission admission;
+        try {
+            admission = pool.admit(connection);
+        } catch (IllegalStateException e) {
+            connections.remove(muxed);
+            connection.close(CloseCause.local("connection limit of " + config.maxConnections() + " reached"));
+            throw e;
+        }
+        log.debug("Connection {} opened ({} to that peer)", connection, admission.established());
         connection.closeFuture().thenAccept(cause -> {
             connections.remove(muxed);
-            log.debug("Connection {} closed: {}", connection, cause);
-            notifyListeners(l -> l.connectionClosed(connection, cause));
+            int remaining = Math.max(0, pool.remove(connection));
+            log.debug("Connection {} closed: {} ({} left to that peer)", connection, cause, remaining);
+            notifyListeners(l -> l.connectionClosed(connection, cause, remaining));
         });
-        notifyListeners(l -> l.connectionOpened(connection));
+        if (admission.evicted() != null) {
+            admission.evicted().close(CloseCause.local("pushed out by a newer connection to the same peer (at most "
+                    + config.maxConnectionsPerPeer() + " per peer)"));
+        }
+        notifyListeners(l -> l.connectionOpened(connection, admission.established()));
+        for (SwarmConnection other : admission.others()) {
+            checkAfterNewConnection(other);
+        }
         return connection;
+    }
+
+    /**
+     * A new connection to a peer we believed connected is a restart signal: the peer may have
+     * restarted and the older connection be stale. Probe it at once: if it does not answer, close
+     * it; if it does, both are healthy and one of them is superseded.
+     */
+    private void checkAfterNewConnection(SwarmConnection older) {
+        if (!older.isOpen()) {
+            return;
+        }
+        liveness.probe(older).whenComplete((alive, error) -> {
+            if (error != null && older.isOpen()) {
+                log.debug("{} did not answer after its peer connected anew: closing it as stale", older);
+                older.close(new CloseCause(CloseCause.Kind.KEEP_ALIVE_TIMEOUT,
+                        "stale: no answer to a ping after the peer connected anew (" + StaggeredDial.unwrap(error).getMessage() + ")"));
+            } else if (error == null) {
+                supersedeDuplicates(older.remotePeer());
+            }
+        });
+    }
+
+    /**
+     * Of several healthy connections to one peer, keeps one and lets the others close once their
+     * streams are done. Both peers must pick the same one, or each could close the one the other
+     * kept: the connection dialled by the peer with the smaller id wins, the newest among those.
+     */
+    private void supersedeDuplicates(PeerId peer) {
+        List<SwarmConnection> healthy = pool.connections(peer).stream().filter(c -> !c.isSuspect()).toList();
+        if (healthy.size() < 2) {
+            return;
+        }
+        boolean localDialsFirst = localPeerId.compareTo(peer) < 0;
+        Direction winningDirection = localDialsFirst ? Direction.OUTBOUND : Direction.INBOUND;
+        List<SwarmConnection> candidates = healthy.stream().filter(c -> c.direction() == winningDirection).toList();
+        List<SwarmConnection> pickFrom = candidates.isEmpty() ? healthy : candidates;
+        SwarmConnection keep = pickFrom.get(pickFrom.size() - 1);
+        for (SwarmConnection connection : healthy) {
+            if (connection != keep) {
+                log.debug("{} superseded by {}", connection, keep);
+                connection.supersede();
+            }
+        }
+    }
+
+    /**
+     * A stream open or negotiation failed on {@code connection}: the connection may be dead, so
+     * liveness probes it now rather than at its next ping.
+     */
+    private void streamFailed(SwarmConnection connection) {
+        if (connection.isOpen()) {
+            liveness.probe(connection);
+        }
     }
 
     private void inboundStream(MuxedConnection muxed, Channel channel) {
@@ -345,7 +434,7 @@ public final class Swarm implements AutoCloseable {
                 ctx.close();
                 return;
             }
-            handler.handleStream(new NegotiatedStream(channel, protocol, connection, Direction.INBOUND));
+            handler.handleStream(connection.stream(channel, protocol, Direction.INBOUND));
         }));
     }
 

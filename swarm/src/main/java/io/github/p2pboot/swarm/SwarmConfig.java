@@ -16,6 +16,9 @@ import java.util.Objects;
  * @param tcp TCP (Noise and Yamux) settings, including whether TCP is used at all
  * @param agentVersion what identify reports as our implementation
  * @param maxConnections connections beyond this many are refused (inbound) or fail (outbound)
+ * @param maxConnectionsPerPeer connections to one peer beyond this many push out its oldest one
+ * @param dialStagger when a peer has several addresses, how long each dial attempt gets before the
+ *     next address is tried alongside it (QUIC addresses are tried first)
  * @param negotiationTimeout how long multistream-select may take on one stream
  * @param ioThreads Netty event-loop threads; 0 lets Netty choose (twice the cores)
  */
@@ -26,6 +29,8 @@ public record SwarmConfig(
         TcpSettings tcp,
         String agentVersion,
         int maxConnections,
+        int maxConnectionsPerPeer,
+        Duration dialStagger,
         Duration negotiationTimeout,
         int ioThreads) {
 
@@ -39,6 +44,13 @@ public record SwarmConfig(
         Objects.requireNonNull(agentVersion, "agentVersion");
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections must be at least 1, got " + maxConnections);
+        }
+        if (maxConnectionsPerPeer < 1) {
+            throw new IllegalArgumentException("maxConnectionsPerPeer must be at least 1, got " + maxConnectionsPerPeer);
+        }
+        Objects.requireNonNull(dialStagger, "dialStagger");
+        if (dialStagger.isNegative()) {
+            throw new IllegalArgumentException("dialStagger must not be negative, got " + dialStagger);
         }
         QuicSettings.requirePositive("negotiationTimeout", negotiationTimeout);
         if (ioThreads < 0) {
@@ -58,6 +70,8 @@ public record SwarmConfig(
         private TcpSettings tcp = TcpSettings.DEFAULTS;
         private String agentVersion = DEFAULT_AGENT_VERSION;
         private int maxConnections = 1024;
+        private int maxConnectionsPerPeer = 4;
+        private Duration dialStagger = Duration.ofMillis(250);
         private Duration negotiationTimeout = Duration.ofSeconds(10);
         private int ioThreads;
 
@@ -94,6 +108,16 @@ public record SwarmConfig(
             return this;
         }
 
+        public Builder maxConnectionsPerPeer(int maxConnectionsPerPeer) {
+            this.maxConnectionsPerPeer = maxConnectionsPerPeer;
+            return this;
+        }
+
+        public Builder dialStagger(Duration dialStagger) {
+            this.dialStagger = dialStagger;
+            return this;
+        }
+
         public Builder negotiationTimeout(Duration negotiationTimeout) {
             this.negotiationTimeout = negotiationTimeout;
             return this;
@@ -105,7 +129,8 @@ public record SwarmConfig(
         }
 
         public SwarmConfig build() {
-            return new SwarmConfig(hostKey, listenAddresses, quic, tcp, agentVersion, maxConnections, negotiationTimeout, ioThreads);
+            return new SwarmConfig(hostKey, listenAddresses, quic, tcp, agentVersion, maxConnections, maxConnectionsPerPeer, dialStagger,
+                    negotiationTimeout, ioThreads);
         }
     }
 }

@@ -3,6 +3,8 @@ package io.github.p2pboot.swarm;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multistream.MultistreamDialer;
+import io.github.p2pboot.multistream.ProtocolNegotiationException;
+import io.github.p2pboot.protocol.ping.Ping;
 import io.github.p2pboot.transport.MuxedConnection;
 import io.netty.channel.Channel;
 import java.time.Duration;
@@ -11,7 +13,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /** The swarm's view of a transport connection: adds ids, timing and protocol negotiation. */
 final class SwarmConnection implements Connection {
@@ -23,11 +27,21 @@ final class SwarmConnection implements Connection {
     private final Instant openedAt = Instant.now();
     private final Duration negotiationTimeout;
     private final CompletableFuture<CloseCause> closeFuture = new CompletableFuture<>();
+    private final Consumer<SwarmConnection> streamFailed;
+    /** Open streams other than ping's, which liveness keeps open on every connection. */
+    private final AtomicInteger busyStreams = new AtomicInteger();
     private volatile CloseCause overrideCause;
+    private volatile boolean suspect;
+    private volatile boolean superseded;
 
-    SwarmConnection(MuxedConnection muxed, Duration negotiationTimeout) {
+    /**
+     * @param streamFailed told when a stream could not be opened or negotiated, a sign that the
+     *     connection may be dead
+     */
+    SwarmConnection(MuxedConnection muxed, Duration negotiationTimeout, Consumer<SwarmConnection> streamFailed) {
         this.muxed = muxed;
         this.negotiationTimeout = negotiationTimeout;
+        this.streamFailed = streamFailed;
         muxed.closeFuture().whenComplete((cause, error) ->
                 closeFuture.complete(overrideCause != null ? overrideCause : cause != null ? cause : CloseCause.error(String.valueOf(error))));
     }
@@ -82,7 +96,53 @@ final class SwarmConnection implements Connection {
             throw new IllegalArgumentException("newStream needs at least one protocol id");
         }
         List<String> proposals = List.of(protocols);
-        return muxed.openStream().thenCompose(channel -> negotiate(channel, proposals));
+        CompletableFuture<Stream> stream = muxed.openStream().thenCompose(channel -> negotiate(channel, proposals));
+        stream.whenComplete((s, error) -> {
+            if (error != null && !(StaggeredDial.unwrap(error) instanceof ProtocolNegotiationException)) {
+                streamFailed.accept(this);
+            }
+        });
+        return stream;
+    }
+
+    /** Wraps a negotiated stream and counts it while it is open. */
+    NegotiatedStream stream(Channel channel, String protocol, Direction direction) {
+        if (!Ping.PROTOCOL_ID.equals(protocol)) {
+            busyStreams.incrementAndGet();
+            channel.closeFuture().addListener(f -> {
+                if (busyStreams.decrementAndGet() == 0 && superseded) {
+                    close(CloseCause.local("superseded by another connection to the same peer"));
+                }
+            });
+        }
+        return new NegotiatedStream(channel, protocol, this, direction);
+    }
+
+    /** Whether no stream but liveness's ping stream is open. */
+    boolean isIdle() {
+        return busyStreams.get() == 0;
+    }
+
+    /** Liveness missed a ping on this connection and is checking it. */
+    boolean isSuspect() {
+        return suspect;
+    }
+
+    void suspect(boolean suspect) {
+        this.suspect = suspect;
+    }
+
+    /** Another connection to the same peer took over: new streams go there. */
+    boolean isSuperseded() {
+        return superseded;
+    }
+
+    /** Marks this connection superseded and closes it as soon as its streams are done. */
+    void supersede() {
+        superseded = true;
+        if (isIdle()) {
+            close(CloseCause.local("superseded by another connection to the same peer"));
+        }
     }
 
     private CompletableFuture<Stream> negotiate(Channel channel, List<String> proposals) {
@@ -97,7 +157,7 @@ final class SwarmConnection implements Connection {
         // thenApply runs on the event loop that completes the negotiation, so callers chaining on
         // the result install their handlers before the stream reads any further data.
         return selected.whenComplete((p, e) -> timeout.cancel(false))
-                .thenApply(protocol -> new NegotiatedStream(channel, protocol, this, Direction.OUTBOUND));
+                .thenApply(protocol -> stream(channel, protocol, Direction.OUTBOUND));
     }
 
     @Override

@@ -9,12 +9,22 @@ import io.github.p2pboot.multiaddr.Multiaddr;
  */
 public interface SwarmListener {
 
-    /** A connection was secured and is ready for streams. */
-    default void connectionOpened(Connection connection) {
+    /**
+     * A connection was secured and is ready for streams.
+     *
+     * @param established how many connections to that peer there are now, this one included: 1
+     *     means the peer just became connected
+     */
+    default void connectionOpened(Connection connection, int established) {
     }
 
-    /** A connection closed; {@code cause} says why. */
-    default void connectionClosed(Connection connection, CloseCause cause) {
+    /**
+     * A connection closed; {@code cause} says why.
+     *
+     * @param remaining how many connections to that peer are left: 0 means the peer is now
+     *     disconnected
+     */
+    default void connectionClosed(Connection connection, CloseCause cause, int remaining) {
     }
 
     /**

@@ -130,7 +130,7 @@ class SwarmTransportsTest {
         List<CloseCause> seenByB = new CopyOnWriteArrayList<>();
         b.addListener(new SwarmListener() {
             @Override
-            public void connectionClosed(Connection connection, CloseCause cause) {
+            public void connectionClosed(Connection connection, CloseCause cause, int remaining) {
                 seenByB.add(cause);
             }
         });

@@ -60,7 +60,7 @@ public final class Identify implements SwarmListener {
     }
 
     @Override
-    public void connectionOpened(Connection connection) {
+    public void connectionOpened(Connection connection, int established) {
         request(connection).exceptionally(e -> {
             log.debug("Identify of {} failed: {}", connection.remotePeer(), e.toString());
             return null;
