@@ -19,7 +19,12 @@ public final class TestSwarms implements AutoCloseable {
     }
 
     public Swarm start(Consumer<SwarmConfig.Builder> customizer) {
-        SwarmConfig.Builder builder = SwarmConfig.builder(PrivateKey.generateEd25519()).ioThreads(1);
+        return start(PrivateKey.generateEd25519(), customizer);
+    }
+
+    /** Starts a swarm with a given identity, e.g. to restart a node as itself. */
+    public Swarm start(PrivateKey hostKey, Consumer<SwarmConfig.Builder> customizer) {
+        SwarmConfig.Builder builder = SwarmConfig.builder(hostKey).ioThreads(1);
         customizer.accept(builder);
         SwarmConfig config = builder.build();
         if (config.listenAddresses().isEmpty()) {
