@@ -2,11 +2,12 @@ package io.github.p2pboot.autoconfigure;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Consumer;
 import org.springframework.retry.RetryContext;
 import org.springframework.retry.backoff.BackOffContext;
 import org.springframework.retry.backoff.BackOffInterruptedException;
-import org.springframework.retry.backoff.BackOffPolicy;
+import org.springframework.retry.backoff.Sleeper;
+import org.springframework.retry.backoff.SleepingBackOffPolicy;
+import org.springframework.retry.backoff.ThreadWaitSleeper;
 
 /**
  * Exponential random back-off for spring-retry: the n-th wait is
@@ -15,17 +16,23 @@ import org.springframework.retry.backoff.BackOffPolicy;
  * {@code ExponentialRandomBackOffPolicy} only stretches waits upwards by up to the multiplier,
  * which is why the spread is a setting of its own here.
  */
-final class JitteredExponentialBackOffPolicy implements BackOffPolicy {
+final class JitteredExponentialBackOffPolicy implements SleepingBackOffPolicy<JitteredExponentialBackOffPolicy> {
 
     private final Libp2pSettings.ReconnectSettings settings;
-    private final Consumer<Duration> beforeSleep;
+    private final Sleeper sleeper;
 
-    /**
-     * @param beforeSleep told each wait before it starts, so that health can show the next attempt
-     */
-    JitteredExponentialBackOffPolicy(Libp2pSettings.ReconnectSettings settings, Consumer<Duration> beforeSleep) {
+    JitteredExponentialBackOffPolicy(Libp2pSettings.ReconnectSettings settings) {
+        this(settings, new ThreadWaitSleeper());
+    }
+
+    private JitteredExponentialBackOffPolicy(Libp2pSettings.ReconnectSettings settings, Sleeper sleeper) {
         this.settings = settings;
-        this.beforeSleep = beforeSleep;
+        this.sleeper = sleeper;
+    }
+
+    @Override
+    public JitteredExponentialBackOffPolicy withSleeper(Sleeper sleeper) {
+        return new JitteredExponentialBackOffPolicy(settings, sleeper);
     }
 
     @Override
@@ -36,9 +43,8 @@ final class JitteredExponentialBackOffPolicy implements BackOffPolicy {
     @Override
     public void backOff(BackOffContext backOffContext) throws BackOffInterruptedException {
         Duration wait = nextWait(((Attempts) backOffContext).count++);
-        beforeSleep.accept(wait);
         try {
-            Thread.sleep(wait.toMillis());
+            sleeper.sleep(wait.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BackOffInterruptedException("reconnection stopped", e);

@@ -6,6 +6,8 @@ import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.kademlia.KademliaConfig;
 import io.github.p2pboot.kademlia.KademliaMode;
+import io.github.p2pboot.keeper.PeerKeeper;
+import io.github.p2pboot.keeper.ReconnectBackOff;
 import io.github.p2pboot.swarm.ProtocolHandler;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmConfig;
@@ -18,6 +20,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.retry.RetryPolicy;
+import org.springframework.retry.policy.AlwaysRetryPolicy;
+import org.springframework.retry.policy.SimpleRetryPolicy;
 
 /**
  * Runs a libp2p node configured from {@code libp2p.*}: its identity, the {@link Swarm} and its
@@ -83,21 +88,33 @@ public class Libp2pAutoConfiguration {
                 .build());
     }
 
+    /**
+     * The back-off between failed dials of a kept peer, from {@code libp2p.reconnect.*}: spring-retry
+     * decides. Replace it with a bean of type {@link ReconnectBackOff}.
+     */
     @Bean
     @ConditionalOnMissingBean
-    PeerConnectivity libp2pPeerConnectivity(Swarm swarm, Kademlia kademlia, Libp2pProperties properties, ApplicationEventPublisher events) {
+    ReconnectBackOff libp2pReconnectBackOff(Libp2pProperties properties) {
+        Libp2pSettings.ReconnectSettings reconnect = Libp2pSettings.reconnect(properties.getReconnect());
+        RetryPolicy retryPolicy = reconnect.maxAttempts() == 0 ? new AlwaysRetryPolicy() : new SimpleRetryPolicy(reconnect.maxAttempts());
+        return new SpringRetryBackOff(retryPolicy, new JitteredExponentialBackOffPolicy(reconnect));
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    PeerKeeper libp2pPeerKeeper(Swarm swarm, Kademlia kademlia, Libp2pProperties properties, ReconnectBackOff backOff) {
         // Long enough for the slower transport's handshake.
         Duration quic = swarm.config().quic().handshakeTimeout();
         Duration tcp = swarm.config().tcp().handshakeTimeout();
         Duration dialTimeout = (quic.compareTo(tcp) >= 0 ? quic : tcp).plusSeconds(2);
-        PeerConnectivity connectivity = new PeerConnectivity(swarm, Libp2pSettings.bootstrapPeers(properties),
-                Libp2pSettings.minPeers(properties.getHealth()), Libp2pSettings.reconnect(properties.getReconnect()), dialTimeout, events);
-        // A connected bootstrap peer joins the routing table, and the Kademlia bootstrap fills the rest.
-        connectivity.addBootstrapListener((peer, addresses) -> {
-            kademlia.addPeer(peer, addresses);
-            kademlia.bootstrap();
-        });
-        return connectivity;
+        return new PeerKeeper(swarm, Libp2pSettings.keeperConfig(properties, backOff, dialTimeout), kademlia);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    PeerConnectivity libp2pPeerConnectivity(Swarm swarm, PeerKeeper keeper, Libp2pProperties properties, ApplicationEventPublisher events) {
+        return new PeerConnectivity(swarm, keeper, Libp2pSettings.bootstrapPeers(properties),
+                Libp2pSettings.minPeers(properties.getHealth()), events);
     }
 
     @Bean

@@ -31,6 +31,8 @@ public class Libp2pProperties {
 
     private final Reconnect reconnect = new Reconnect();
 
+    private final Connections connections = new Connections();
+
     private final Health health = new Health();
 
     public boolean isEnabled() {
@@ -299,6 +301,38 @@ public class Libp2pProperties {
         }
     }
 
+    public Connections getConnections() {
+        return connections;
+    }
+
+    public static class Connections {
+
+        /** Connections to one peer beyond this many push out its oldest one (a peer that restarted leaves a stale one). */
+        private int maxPerPeer = 4;
+
+        /**
+         * When a peer has several addresses, how long each dial attempt runs before the next
+         * address is tried alongside it; QUIC addresses go first.
+         */
+        private Duration dialStagger = Duration.ofMillis(250);
+
+        public int getMaxPerPeer() {
+            return maxPerPeer;
+        }
+
+        public void setMaxPerPeer(int maxPerPeer) {
+            this.maxPerPeer = maxPerPeer;
+        }
+
+        public Duration getDialStagger() {
+            return dialStagger;
+        }
+
+        public void setDialStagger(Duration dialStagger) {
+            this.dialStagger = dialStagger;
+        }
+    }
+
     public static class Reconnect {
 
         /** Wait before the second attempt to reach the bootstrap peers again. */
@@ -315,6 +349,42 @@ public class Libp2pProperties {
 
         /** Attempts per outage before giving up; 0 never gives up. */
         private int maxAttempts = 0;
+
+        /**
+         * Below this many connected peers the node dials the peers it knows (peer store, Kademlia
+         * routing table) and looks for more with Kademlia random walks.
+         */
+        private int targetPeers = 8;
+
+        /** Peer ids kept connected like the bootstrap peers, dialled at the addresses the node learnt for them. */
+        private List<String> protectedPeers = new ArrayList<>();
+
+        /** How often a node below libp2p.reconnect.target-peers looks for more peers. */
+        private Duration discoveryInterval = Duration.ofSeconds(5);
+
+        public int getTargetPeers() {
+            return targetPeers;
+        }
+
+        public void setTargetPeers(int targetPeers) {
+            this.targetPeers = targetPeers;
+        }
+
+        public List<String> getProtectedPeers() {
+            return protectedPeers;
+        }
+
+        public void setProtectedPeers(List<String> protectedPeers) {
+            this.protectedPeers = protectedPeers;
+        }
+
+        public Duration getDiscoveryInterval() {
+            return discoveryInterval;
+        }
+
+        public void setDiscoveryInterval(Duration discoveryInterval) {
+            this.discoveryInterval = discoveryInterval;
+        }
 
         public Duration getInitialBackoff() {
             return initialBackoff;

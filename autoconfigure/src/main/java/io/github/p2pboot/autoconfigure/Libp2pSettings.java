@@ -1,6 +1,9 @@
 package io.github.p2pboot.autoconfigure;
 
+import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.keeper.PeerKeeperConfig;
+import io.github.p2pboot.keeper.ReconnectBackOff;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.swarm.QuicSettings;
@@ -24,6 +27,7 @@ final class Libp2pSettings {
     static SwarmConfig swarmConfig(Libp2pProperties properties, PrivateKey hostKey) {
         TcpSettings tcp = tcp(properties.getTcp());
         SwarmConfig.Builder builder = SwarmConfig.builder(hostKey).quic(quic(properties.getQuic())).tcp(tcp);
+        connections(properties.getConnections(), builder);
         List<String> listen = properties.getListen();
         for (int i = 0; i < listen.size(); i++) {
             String property = "libp2p.listen[" + i + "]";
@@ -39,6 +43,42 @@ final class Libp2pSettings {
                         "Use /ip4/<address>/udp/<port>/quic-v1 or /ip4/<address>/tcp/<port> (or /ip6/...), with an IP address, not a name.");
             }
             builder.listen(address);
+        }
+        return builder.build();
+    }
+
+    private static void connections(Libp2pProperties.Connections connections, SwarmConfig.Builder builder) {
+        atLeast("libp2p.connections.max-per-peer", connections.getMaxPerPeer(), 1);
+        Duration stagger = connections.getDialStagger();
+        if (stagger == null || stagger.isNegative()) {
+            throw new Libp2pConfigurationException("libp2p.connections.dial-stagger", stagger, "must not be negative",
+                    "Set libp2p.connections.dial-stagger to 0 (all addresses at once) or a duration such as 250ms.");
+        }
+        builder.maxConnectionsPerPeer(connections.getMaxPerPeer()).dialStagger(stagger);
+    }
+
+    /**
+     * What the peer keeper keeps: the bootstrap peers, the protected peers and the target count,
+     * with the given back-off.
+     */
+    static PeerKeeperConfig keeperConfig(Libp2pProperties properties, ReconnectBackOff backOff, Duration dialTimeout) {
+        Libp2pProperties.Reconnect reconnect = properties.getReconnect();
+        atLeast("libp2p.reconnect.target-peers", reconnect.getTargetPeers(), 0);
+        positive("libp2p.reconnect.discovery-interval", reconnect.getDiscoveryInterval());
+        PeerKeeperConfig.Builder builder = PeerKeeperConfig.builder().bootstrapPeers(bootstrapPeers(properties))
+                .targetPeers(reconnect.getTargetPeers())
+                .discoveryInterval(reconnect.getDiscoveryInterval())
+                .backOff(backOff)
+                .dialTimeout(dialTimeout);
+        List<String> protectedPeers = reconnect.getProtectedPeers();
+        for (int i = 0; i < protectedPeers.size(); i++) {
+            String value = protectedPeers.get(i);
+            try {
+                builder.protectedPeer(PeerId.parse(value.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new Libp2pConfigurationException("libp2p.reconnect.protected-peers[" + i + "]", value, e.getMessage(),
+                        "Write a peer id such as 12D3KooW... (the peer prints it at start-up).", e);
+            }
         }
         return builder.build();
     }
