@@ -406,6 +406,49 @@ public final class Swarm implements AutoCloseable {
     }
 
     /**
+     * Liveness missed a ping on {@code suspect}: replace it without waiting to be sure. If another
+     * healthy connection to the peer is open, the suspect closes at once; otherwise a new one is
+     * dialled alongside, and the suspect closes once that is up. Until then it stays open, so a
+     * slow but alive connection is only ever replaced, never lost.
+     */
+    private void suspected(SwarmConnection suspect, String why) {
+        suspect.suspect(true);
+        PeerId peer = suspect.remotePeer();
+        SwarmConnection preferred = pool.preferred(peer);
+        if (preferred != null && preferred != suspect && !preferred.isSuspect()) {
+            replaced(suspect, why);
+            return;
+        }
+        List<Multiaddr> addresses = new ArrayList<>(peerStore.addresses(peer));
+        Collections.reverse(addresses);
+        if (suspect.direction() == Direction.OUTBOUND && !addresses.contains(suspect.remoteAddress())) {
+            addresses.add(0, suspect.remoteAddress());
+        }
+        if (addresses.isEmpty() || !running) {
+            return;
+        }
+        log.debug("{} is suspect ({}): dialling {} alongside it", suspect, why, peer);
+        dial(peer, addresses).whenComplete((fresh, error) -> {
+            if (fresh != null && fresh != suspect && suspect.isSuspect()) {
+                replaced(suspect, why);
+            } else if (error != null) {
+                log.debug("Replacement dial of suspect {} failed: {}", suspect, StaggeredDial.unwrap(error).getMessage());
+            }
+        });
+    }
+
+    private static void replaced(SwarmConnection suspect, String why) {
+        if (suspect.isOpen()) {
+            suspect.close(new CloseCause(CloseCause.Kind.KEEP_ALIVE_TIMEOUT, "replaced by a new connection to the same peer after " + why));
+        }
+    }
+
+    /** A late answer came after all: the connection is healthy again. */
+    private void recovered(SwarmConnection connection) {
+        connection.suspect(false);
+    }
+
+    /**
      * A stream open or negotiation failed on {@code connection}: the connection may be dead, so
      * liveness probes it now rather than at its next ping.
      */
