@@ -1,6 +1,7 @@
 package io.github.p2pboot.autoconfigure;
 
 import io.github.p2pboot.kademlia.Kademlia;
+import io.github.p2pboot.keeper.KeptPeerStatus;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.swarm.Connection;
 import io.github.p2pboot.swarm.Swarm;
@@ -35,6 +36,7 @@ public class Libp2pEndpoint {
         Instant now = Instant.now();
         node.put("connections", swarm.connections().stream().map(c -> connection(c, now)).toList());
         node.put("bootstrapPeers", connectivity.bootstrapPeers().stream().map(Multiaddr::toString).toList());
+        node.put("keptPeers", connectivity.keptPeers().stream().map(Libp2pEndpoint::keptPeer).toList());
         node.put("knownPeers", swarm.peerStore().peers().size());
         Map<String, Object> routingTable = new LinkedHashMap<>();
         routingTable.put("protocol", kademlia.config().protocolId());
@@ -43,6 +45,20 @@ public class Libp2pEndpoint {
         routingTable.put("peers", kademlia.routingTablePeers().stream().map(Object::toString).toList());
         node.put("routingTable", routingTable);
         return node;
+    }
+
+    private static Map<String, Object> keptPeer(KeptPeerStatus status) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("peer", status.peer().toString());
+        view.put("kind", status.bootstrap() ? "bootstrap" : "protected");
+        view.put("connected", status.connected());
+        view.put("failures", status.failures());
+        status.nextAttempt().ifPresent(next -> view.put("nextAttempt", next.toString()));
+        status.lastError().ifPresent(error -> view.put("lastError", error));
+        if (status.gaveUp()) {
+            view.put("gaveUp", true);
+        }
+        return view;
     }
 
     private static Map<String, Object> connection(Connection connection, Instant now) {
