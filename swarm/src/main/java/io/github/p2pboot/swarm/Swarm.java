@@ -3,6 +3,8 @@ package io.github.p2pboot.swarm;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multistream.MultistreamListener;
+import io.github.p2pboot.peerstore.AddressSource;
+import io.github.p2pboot.peerstore.PeerStore;
 import io.github.p2pboot.protocol.identify.Identify;
 import io.github.p2pboot.protocol.ping.Ping;
 import io.github.p2pboot.transport.InterfaceAddresses;
@@ -18,7 +20,6 @@ import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,7 @@ public final class Swarm implements AutoCloseable {
 
     private final SwarmConfig config;
     private final PeerId localPeerId;
-    private final PeerStore peerStore = new PeerStore();
+    private final PeerStore peerStore;
     private final Map<String, ProtocolHandler> handlers = new ConcurrentHashMap<>();
     private final Map<MuxedConnection, SwarmConnection> connections = new ConcurrentHashMap<>();
     private final List<SwarmListener> listeners = new CopyOnWriteArrayList<>();
@@ -66,6 +67,7 @@ public final class Swarm implements AutoCloseable {
     public Swarm(SwarmConfig config) {
         this.config = config;
         this.localPeerId = PeerId.fromPublicKey(config.hostKey().publicKey());
+        this.peerStore = config.peerStore();
         this.identify = new Identify(config.hostKey().publicKey(), this::protocols, this::listenAddresses,
                 config.agentVersion(), this::peerIdentified);
         this.keepAlive = new KeepAlive(config.quic().keepAliveInterval());
@@ -154,7 +156,7 @@ public final class Swarm implements AutoCloseable {
         Transport transport = transports.get(index);
         PeerId expected = address.peerId().orElse(null);
         return transport.dial(address, expected).<Connection>thenApply(muxed -> {
-            peerStore.addAddresses(muxed.remotePeer(), List.of(address));
+            peerStore.addAddresses(muxed.remotePeer(), AddressSource.OBSERVED, List.of(address));
             return adopt(muxed);
         }).whenComplete((connection, error) -> {
             if (error != null) {
@@ -165,17 +167,15 @@ public final class Swarm implements AutoCloseable {
     }
 
     /**
-     * Returns the newest open connection to {@code peer}, or dials the addresses known for it, the
-     * most recently learnt first, as {@link #dial(PeerId, List)} does.
+     * Returns the newest open connection to {@code peer}, or dials the addresses known for it in
+     * the peer store's {@linkplain PeerStore#dialAddresses ranking}, as {@link #dial(PeerId, List)} does.
      */
     public CompletableFuture<Connection> dial(PeerId peer) {
         Connection existing = connection(peer);
         if (existing != null) {
             return CompletableFuture.completedFuture(existing);
         }
-        List<Multiaddr> newestFirst = new ArrayList<>(peerStore.addresses(peer));
-        Collections.reverse(newestFirst);
-        return dial(peer, newestFirst);
+        return dial(peer, peerStore.dialAddresses(peer));
     }
 
     /**
@@ -317,8 +317,10 @@ public final class Swarm implements AutoCloseable {
             return raced;
         }
         log.debug("Connection {} opened", connection);
+        peerStore.connected(muxed.remotePeer());
         connection.closeFuture().thenAccept(cause -> {
             connections.remove(muxed);
+            peerStore.disconnected(muxed.remotePeer());
             log.debug("Connection {} closed: {}", connection, cause);
             notifyListeners(l -> l.connectionClosed(connection, cause));
         });
@@ -350,7 +352,7 @@ public final class Swarm implements AutoCloseable {
     }
 
     private void peerIdentified(PeerInfo info) {
-        peerStore.put(info);
+        peerStore.identified(info);
         notifyListeners(l -> l.peerIdentified(info.peerId(), info));
     }
 
