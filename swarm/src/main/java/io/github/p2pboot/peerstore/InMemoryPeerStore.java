@@ -98,14 +98,14 @@ public final class InMemoryPeerStore implements PeerStore {
             PeerEntry entry = entry(peer);
             long now = clock.millis();
             for (Multiaddr address : accepted) {
-                if (entry.holdsBetterThan(source, address)) {
-                    continue;
-                }
-                // An address confirmed by a better source no longer needs a worse one's slot.
-                for (AddressSource worse : AddressSource.values()) {
-                    if (worse.compareTo(source) > 0) {
-                        entry.addresses.get(worse).remove(address);
+                if (source == AddressSource.THIRD_PARTY) {
+                    if (entry.holdsFromThePeerOrAConnection(address)) {
+                        continue;
                     }
+                } else {
+                    // Confirmed now, so it no longer needs a third-party slot. Observed and
+                    // self-reported may hold the same address: info() reports the latter.
+                    entry.addresses.get(AddressSource.THIRD_PARTY).remove(address);
                 }
                 entry.putAddress(source, address, now, MAX_ADDRESSES_PER_SOURCE);
             }

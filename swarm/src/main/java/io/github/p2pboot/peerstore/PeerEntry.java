@@ -50,15 +50,8 @@ final class PeerEntry {
         }
     }
 
-    boolean holdsBetterThan(AddressSource source, Multiaddr address) {
-        for (AddressSource better : AddressSource.values()) {
-            if (better.compareTo(source) >= 0) {
-                return false;
-            }
-            if (addresses.get(better).containsKey(address)) {
-                return true;
-            }
-        }
-        return false;
+    boolean holdsFromThePeerOrAConnection(Multiaddr address) {
+        return addresses.get(AddressSource.OBSERVED).containsKey(address)
+                || addresses.get(AddressSource.SELF_REPORTED).containsKey(address);
     }
 }
