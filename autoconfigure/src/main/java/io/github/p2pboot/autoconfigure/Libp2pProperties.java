@@ -374,7 +374,7 @@ public class Libp2pProperties {
         /** The peer store file; by default peers.store next to libp2p.identity.key-file. */
         private Path file;
 
-        /** How many peers to remember at most; the least recently seen are forgotten first. About 7.6 KiB per peer at worst. */
+        /** How many peers to remember at most; the least recently seen are forgotten first. About 7.5 KiB per peer at worst. */
         private int maxPeers = 1000;
 
         public boolean isEnabled() {

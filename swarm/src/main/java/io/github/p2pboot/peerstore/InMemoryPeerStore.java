@@ -28,8 +28,8 @@ import java.util.Set;
  * {@value #MAX_AGENT_LENGTH} characters. In all, at most {@code maxPeers} peers.
  *
  * <p>Worst case in bytes: a peer's record encodes to at most {@value #MAX_ENCODED_PEER_BYTES}
- * bytes (about 7.6 KiB: 24 addresses of 128 bytes, 32 protocol ids of 128 characters, two
- * strings), so the store holds at most {@code maxPeers × 7.6 KiB} of peer data, about 7.4 MiB at
+ * bytes (about 7.5 KiB: 24 addresses of 128 bytes, 32 protocol ids of 128 characters, two
+ * strings), so the store holds at most {@code maxPeers × 7.5 KiB} of peer data, about 7.3 MiB at
  * the default of {@value #DEFAULT_MAX_PEERS} peers, and a few times that in heap with Java's object
  * overhead. A typical peer (a handful of addresses and protocols) takes well under 1 KiB.
  *

@@ -52,7 +52,7 @@ final class PeerStoreFile {
     private static final int MAX_PEER_ID_BYTES = 44;
     /** Lengths, times, flags and counts, with every string and list empty. */
     private static final int MIN_ENCODED_PEER_BYTES = 1 + 8 + 8 + 1 + 1 + 1 + 1 + 1;
-    /** The most bytes one peer's record can take; 7,777 with today's bounds. */
+    /** The most bytes one peer's record can take; 7,698 with today's bounds. */
     static final int MAX_ENCODED_PEER_BYTES = 1 + MAX_PEER_ID_BYTES + 8 + 8 + 1
             + 2 * (1 + InMemoryPeerStore.MAX_AGENT_LENGTH)
             + 1 + InMemoryPeerStore.MAX_PROTOCOLS * (1 + InMemoryPeerStore.MAX_PROTOCOL_ID_LENGTH)
