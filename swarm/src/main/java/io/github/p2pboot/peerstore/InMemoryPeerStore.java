@@ -1,12 +1,15 @@
 package io.github.p2pboot.peerstore;
 
 import io.github.p2pboot.identity.PeerId;
+import io.github.p2pboot.multiaddr.Component;
 import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.swarm.PeerInfo;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -195,7 +198,7 @@ public final class InMemoryPeerStore implements PeerStore {
                     slot.add(new KnownAddress(address, source, Instant.ofEpochMilli(millis))));
             if (source != AddressSource.SELF_REPORTED) {
                 // Held oldest first; the newest ranks first.
-                java.util.Collections.reverse(slot);
+                Collections.reverse(slot);
             }
             ranked.addAll(slot);
         }
@@ -259,14 +262,15 @@ public final class InMemoryPeerStore implements PeerStore {
         copy.lastSeen = entry.lastSeen;
         copy.lastConnected = entry.lastConnected;
         peers.put(copy.peer, copy);
-        evictBeyondBound(copy);
+        // The file's order is no ranking: the restored peer may be the one to go.
+        evictBeyondBound(null);
     }
 
     private PeerEntry entry(PeerId peer) {
         return peers.computeIfAbsent(peer, p -> new PeerEntry(p, insertions++));
     }
 
-    /** Forgets one peer other than {@code keep} while over the bound (see the class comment for which). */
+    /** Forgets peers other than {@code keep} (null: any) while over the bound; see the class comment for which. */
     private void evictBeyondBound(PeerEntry keep) {
         while (peers.size() > maxPeers) {
             PeerEntry oldestUnseen = null;
@@ -311,7 +315,8 @@ public final class InMemoryPeerStore implements PeerStore {
         for (Multiaddr address : addresses) {
             Multiaddr plain = address.withoutPeerId();
             // Nothing but /p2p is no address to dial; an oversized one is not worth its room.
-            if (plain.peerId().isEmpty() && plain.toBytes().length <= MAX_ADDRESS_BYTES) {
+            List<Component> components = plain.components();
+            if (components.get(components.size() - 1).protocol() != Protocol.P2P && plain.toBytes().length <= MAX_ADDRESS_BYTES) {
                 accepted.add(plain);
             }
         }

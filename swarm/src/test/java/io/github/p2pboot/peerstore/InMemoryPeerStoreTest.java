@@ -146,6 +146,14 @@ class InMemoryPeerStoreTest {
     }
 
     @Test
+    void anAddressThatIsNothingButAPeerIdIsNotKept() {
+        InMemoryPeerStore store = store(10);
+        store.addAddresses(peer, AddressSource.THIRD_PARTY, List.of(Multiaddr.parse("/p2p/" + peer), quic(1).withPeerId(peer)));
+
+        assertThat(store.dialAddresses(peer)).containsExactly(quic(1));
+    }
+
+    @Test
     void theLocalPeerIsNeverStored() {
         InMemoryPeerStore store = store(10);
         store.addAddresses(local, AddressSource.THIRD_PARTY, List.of(quic(1)));
