@@ -8,6 +8,7 @@ import io.github.p2pboot.kademlia.KademliaConfig;
 import io.github.p2pboot.kademlia.KademliaMode;
 import io.github.p2pboot.keeper.PeerKeeper;
 import io.github.p2pboot.keeper.ReconnectBackOff;
+import io.github.p2pboot.peerstore.PeerStore;
 import io.github.p2pboot.swarm.ProtocolHandler;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmConfig;
@@ -56,11 +57,18 @@ public class Libp2pAutoConfiguration {
         return file != null ? file.privateKey() : PrivateKey.generateEd25519();
     }
 
+    /** Closed after the swarm, which depends on it, so that the last disconnects reach the file. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    PeerStore libp2pPeerStore(Libp2pProperties properties, PrivateKey hostKey) {
+        return Libp2pSettings.peerStore(properties, hostKey);
+    }
+
     @Bean
     @ConditionalOnMissingBean
-    SwarmConfig libp2pSwarmConfig(Libp2pProperties properties, PrivateKey hostKey) {
+    SwarmConfig libp2pSwarmConfig(Libp2pProperties properties, PrivateKey hostKey, PeerStore peerStore) {
         Libp2pSettings.checkKademlia(properties.getKademlia());
-        return Libp2pSettings.swarmConfig(properties, hostKey);
+        return Libp2pSettings.swarmConfig(properties, hostKey, peerStore);
     }
 
     @Bean(destroyMethod = "close")

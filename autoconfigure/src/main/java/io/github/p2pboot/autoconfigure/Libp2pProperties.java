@@ -35,6 +35,8 @@ public class Libp2pProperties {
 
     private final Health health = new Health();
 
+    private final PeerStore peerStore = new PeerStore();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -77,6 +79,10 @@ public class Libp2pProperties {
 
     public Health getHealth() {
         return health;
+    }
+
+    public PeerStore getPeerStore() {
+        return peerStore;
     }
 
     public static class Identity {
@@ -424,6 +430,45 @@ public class Libp2pProperties {
 
         public void setMaxAttempts(int maxAttempts) {
             this.maxAttempts = maxAttempts;
+        }
+    }
+
+    public static class PeerStore {
+
+        /**
+         * Whether to keep the peer store in a file, so that a restarted node remembers the peers it
+         * met. With false, or with an ephemeral identity, the store lives in memory only.
+         */
+        private boolean enabled = true;
+
+        /** The peer store file; by default peers.store next to libp2p.identity.key-file. */
+        private Path file;
+
+        /** How many peers to remember at most; the least recently seen are forgotten first. About 7.5 KiB per peer at worst. */
+        private int maxPeers = 1000;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Path getFile() {
+            return file;
+        }
+
+        public void setFile(Path file) {
+            this.file = file;
+        }
+
+        public int getMaxPeers() {
+            return maxPeers;
+        }
+
+        public void setMaxPeers(int maxPeers) {
+            this.maxPeers = maxPeers;
         }
     }
 

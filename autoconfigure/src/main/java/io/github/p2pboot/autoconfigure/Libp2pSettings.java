@@ -6,10 +6,14 @@ import io.github.p2pboot.keeper.PeerKeeperConfig;
 import io.github.p2pboot.keeper.ReconnectBackOff;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multiaddr.Protocol;
+import io.github.p2pboot.peerstore.FilePeerStore;
+import io.github.p2pboot.peerstore.InMemoryPeerStore;
+import io.github.p2pboot.peerstore.PeerStore;
 import io.github.p2pboot.swarm.QuicSettings;
 import io.github.p2pboot.swarm.SwarmConfig;
 import io.github.p2pboot.swarm.TcpSettings;
 import io.github.p2pboot.transport.HostPort;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +28,11 @@ final class Libp2pSettings {
     private Libp2pSettings() {
     }
 
-    static SwarmConfig swarmConfig(Libp2pProperties properties, PrivateKey hostKey) {
+    static SwarmConfig swarmConfig(Libp2pProperties properties, PrivateKey hostKey, PeerStore peerStore) {
         TcpSettings tcp = tcp(properties.getTcp());
         SwarmConfig.Builder builder = SwarmConfig.builder(hostKey).quic(quic(properties.getQuic())).tcp(tcp);
         connections(properties.getConnections(), builder);
+        builder.peerStore(peerStore);
         List<String> listen = properties.getListen();
         for (int i = 0; i < listen.size(); i++) {
             String property = "libp2p.listen[" + i + "]";
@@ -137,6 +142,27 @@ final class Libp2pSettings {
         atLeast("libp2p.reconnect.max-attempts", reconnect.getMaxAttempts(), 0);
         return new ReconnectSettings(reconnect.getInitialBackoff(), reconnect.getMultiplier(), reconnect.getMaxBackoff(),
                 reconnect.getJitter(), reconnect.getMaxAttempts());
+    }
+
+    /**
+     * The peer store {@code libp2p.peer-store.*} asks for: in a file next to the key file unless
+     * turned off or the identity is ephemeral (a new peer id at every start owns no earlier file).
+     */
+    static PeerStore peerStore(Libp2pProperties properties, PrivateKey hostKey) {
+        Libp2pProperties.PeerStore store = properties.getPeerStore();
+        atLeast("libp2p.peer-store.max-peers", store.getMaxPeers(), 1);
+        boolean ephemeral = properties.getIdentity().isEphemeral();
+        if (!store.isEnabled() || ephemeral) {
+            if (store.isEnabled() && store.getFile() != null) {
+                throw new Libp2pConfigurationException("libp2p.peer-store.file", store.getFile(),
+                        "set, but libp2p.identity.ephemeral=true: a node with a new peer id at every start cannot reuse a peer store file",
+                        "Remove libp2p.peer-store.file, or use a key file (libp2p.identity.ephemeral=false).");
+            }
+            return new InMemoryPeerStore(hostKey.peerId(), store.getMaxPeers());
+        }
+        Path file = store.getFile() != null ? store.getFile()
+                : properties.getIdentity().getKeyFile().toAbsolutePath().resolveSibling("peers.store");
+        return FilePeerStore.open(file, hostKey.peerId(), store.getMaxPeers(), FilePeerStore.DEFAULT_WRITE_DELAY);
     }
 
     static int minPeers(Libp2pProperties.Health health) {

@@ -6,6 +6,7 @@ import io.github.p2pboot.kademlia.pb.DhtProto.Message;
 import io.github.p2pboot.kademlia.pb.DhtProto.Record;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.protocol.ping.Ping;
+import io.github.p2pboot.peerstore.AddressSource;
 import io.github.p2pboot.swarm.PeerInfo;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmListener;
@@ -172,13 +173,13 @@ public final class Kademlia implements AutoCloseable {
     /** Finds the addresses of {@code peer}: at once if connected, else by a lookup of its id. */
     public CompletableFuture<QueryResult<List<Multiaddr>>> findPeer(PeerId peer) {
         if (!swarm.connections(peer).isEmpty()) {
-            return CompletableFuture.completedFuture(new QueryResult<>(swarm.peerStore().addresses(peer), List.of(peer), false, 0, Duration.ZERO));
+            return CompletableFuture.completedFuture(new QueryResult<>(swarm.peerStore().dialAddresses(peer), List.of(peer), false, 0, Duration.ZERO));
         }
         long start = System.nanoTime();
         byte[] key = peer.toBytes();
         Message request = Message.newBuilder().setType(Message.MessageType.FIND_NODE).setKey(ByteString.copyFrom(key)).build();
         return lookup(key, request, (from, answer) -> answer.getCloserPeersList().stream().anyMatch(p -> p.getId().equals(ByteString.copyFrom(key))))
-                .thenApply(o -> new QueryResult<>(swarm.peerStore().addresses(peer), o.closest(), o.timedOut(), o.rounds(), o.duration()))
+                .thenApply(o -> new QueryResult<>(swarm.peerStore().dialAddresses(peer), o.closest(), o.timedOut(), o.rounds(), o.duration()))
                 .whenComplete((r, e) -> report("find_node", r == null ? null : r.timedOut(), e, start));
     }
 
@@ -313,7 +314,7 @@ public final class Kademlia implements AutoCloseable {
             }
         }
         if (!addresses.isEmpty()) {
-            swarm.peerStore().addAddresses(id, addresses);
+            swarm.peerStore().addAddresses(id, AddressSource.THIRD_PARTY, addresses);
         }
         return id;
     }
@@ -398,7 +399,7 @@ public final class Kademlia implements AutoCloseable {
 
     private Message.Peer peerMessage(PeerId peer) {
         Message.Peer.Builder builder = Message.Peer.newBuilder().setId(ByteString.copyFrom(peer.toBytes()));
-        List<Multiaddr> addresses = peer.equals(swarm.localPeerId()) ? swarm.listenAddresses() : swarm.peerStore().addresses(peer);
+        List<Multiaddr> addresses = peer.equals(swarm.localPeerId()) ? swarm.listenAddresses() : swarm.peerStore().dialAddresses(peer);
         addresses.forEach(a -> builder.addAddrs(ByteString.copyFrom(a.toBytes())));
         builder.setConnection(swarm.connections(peer).isEmpty() ? Message.ConnectionType.NOT_CONNECTED : Message.ConnectionType.CONNECTED);
         return builder.build();

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,6 +57,8 @@ public final class PeerKeeper implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PeerKeeper.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** How many of the most recently connected peers are considered first. */
+    private static final int RECENT_PEERS = 64;
 
     private final Swarm swarm;
     private final PeerKeeperConfig config;
@@ -299,13 +302,12 @@ public final class PeerKeeper implements AutoCloseable {
     /** Dials up to {@code count} known, unconnected peers at once. */
     private void dialKnownPeers(int count) {
         Set<PeerId> connected = swarm.connectedPeers();
-        List<PeerId> candidates = new ArrayList<>(swarm.peerStore().peers());
+        // The peers we were connected to most recently first: after a restart, they are the ones
+        // most likely still there.
+        Set<PeerId> candidates = new LinkedHashSet<>(swarm.peerStore().recentlyConnected(RECENT_PEERS));
+        candidates.addAll(swarm.peerStore().peers());
         if (kademlia != null) {
-            for (PeerId peer : kademlia.routingTablePeers()) {
-                if (!candidates.contains(peer)) {
-                    candidates.add(peer);
-                }
-            }
+            candidates.addAll(kademlia.routingTablePeers());
         }
         int dialled = 0;
         for (PeerId peer : candidates) {
@@ -313,7 +315,7 @@ public final class PeerKeeper implements AutoCloseable {
                 break;
             }
             if (peer.equals(swarm.localPeerId()) || connected.contains(peer) || kept.containsKey(peer)
-                    || discoveryDials.contains(peer) || swarm.peerStore().addresses(peer).isEmpty()) {
+                    || discoveryDials.contains(peer) || swarm.peerStore().dialAddresses(peer).isEmpty()) {
                 continue;
             }
             dialled++;

@@ -3,6 +3,8 @@ package io.github.p2pboot.swarm;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multistream.MultistreamListener;
+import io.github.p2pboot.peerstore.AddressSource;
+import io.github.p2pboot.peerstore.PeerStore;
 import io.github.p2pboot.protocol.identify.Identify;
 import io.github.p2pboot.protocol.ping.Ping;
 import io.github.p2pboot.transport.InterfaceAddresses;
@@ -18,7 +20,6 @@ import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,7 @@ public final class Swarm implements AutoCloseable {
 
     private final SwarmConfig config;
     private final PeerId localPeerId;
-    private final PeerStore peerStore = new PeerStore();
+    private final PeerStore peerStore;
     private final Map<String, ProtocolHandler> handlers = new ConcurrentHashMap<>();
     /** Finds the swarm's connection for a transport's, for inbound streams. */
     private final Map<MuxedConnection, SwarmConnection> connections = new ConcurrentHashMap<>();
@@ -70,6 +71,7 @@ public final class Swarm implements AutoCloseable {
         this.config = config;
         this.localPeerId = PeerId.fromPublicKey(config.hostKey().publicKey());
         this.pool = new ConnectionPool(config.maxConnections(), config.maxConnectionsPerPeer());
+        this.peerStore = config.peerStore();
         this.identify = new Identify(config.hostKey().publicKey(), this::protocols, this::listenAddresses,
                 config.agentVersion(), this::peerIdentified);
         this.keepAlive = new KeepAlive(config.quic().keepAliveInterval());
@@ -159,7 +161,7 @@ public final class Swarm implements AutoCloseable {
         Transport transport = transports.get(index);
         PeerId expected = address.peerId().orElse(null);
         return transport.dial(address, expected).<Connection>thenApply(muxed -> {
-            peerStore.addAddresses(muxed.remotePeer(), List.of(address));
+            peerStore.addAddresses(muxed.remotePeer(), AddressSource.OBSERVED, List.of(address));
             return adopt(muxed);
         }).whenComplete((connection, error) -> {
             if (error != null) {
@@ -171,20 +173,20 @@ public final class Swarm implements AutoCloseable {
 
     /**
      * Returns the connection new streams to {@code peer} should use, or dials the addresses known
-     * for it as {@link #dial(PeerId, List)} does. A connection that liveness suspects is not
-     * returned while a replacement is being dialled; it is the fallback if that dial fails.
+     * for it in the peer store's {@linkplain PeerStore#dialAddresses ranking}, as
+     * {@link #dial(PeerId, List)} does. A connection that liveness suspects is not returned while
+     * a replacement is being dialled; it is the fallback if that dial fails.
      */
     public CompletableFuture<Connection> dial(PeerId peer) {
         SwarmConnection existing = pool.preferred(peer);
         if (existing != null && !existing.isSuspect() && !existing.isSuperseded()) {
             return CompletableFuture.completedFuture(existing);
         }
-        List<Multiaddr> newestFirst = new ArrayList<>(peerStore.addresses(peer));
-        Collections.reverse(newestFirst);
-        if (newestFirst.isEmpty() && existing != null) {
+        List<Multiaddr> ranked = peerStore.dialAddresses(peer);
+        if (ranked.isEmpty() && existing != null) {
             return CompletableFuture.completedFuture(existing);
         }
-        CompletableFuture<Connection> dialled = dial(peer, newestFirst);
+        CompletableFuture<Connection> dialled = dial(peer, ranked);
         if (existing == null) {
             return dialled;
         }
@@ -345,8 +347,10 @@ public final class Swarm implements AutoCloseable {
             throw e;
         }
         log.debug("Connection {} opened ({} to that peer)", connection, admission.established());
+        peerStore.connected(muxed.remotePeer());
         connection.closeFuture().thenAccept(cause -> {
             connections.remove(muxed);
+            peerStore.disconnected(muxed.remotePeer());
             int remaining = Math.max(0, pool.remove(connection));
             log.debug("Connection {} closed: {} ({} left to that peer)", connection, cause, remaining);
             notifyListeners(l -> l.connectionClosed(connection, cause, remaining));
@@ -419,8 +423,7 @@ public final class Swarm implements AutoCloseable {
             replaced(suspect, why);
             return;
         }
-        List<Multiaddr> addresses = new ArrayList<>(peerStore.addresses(peer));
-        Collections.reverse(addresses);
+        List<Multiaddr> addresses = new ArrayList<>(peerStore.dialAddresses(peer));
         if (suspect.direction() == Direction.OUTBOUND && !addresses.contains(suspect.remoteAddress())) {
             addresses.add(0, suspect.remoteAddress());
         }
@@ -482,7 +485,7 @@ public final class Swarm implements AutoCloseable {
     }
 
     private void peerIdentified(PeerInfo info) {
-        peerStore.put(info);
+        peerStore.identified(info);
         notifyListeners(l -> l.peerIdentified(info.peerId(), info));
     }
 

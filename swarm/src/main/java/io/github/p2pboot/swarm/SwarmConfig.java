@@ -2,6 +2,8 @@ package io.github.p2pboot.swarm;
 
 import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.peerstore.InMemoryPeerStore;
+import io.github.p2pboot.peerstore.PeerStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +23,8 @@ import java.util.Objects;
  *     next address is tried alongside it (QUIC addresses are tried first)
  * @param negotiationTimeout how long multistream-select may take on one stream
  * @param ioThreads Netty event-loop threads; 0 lets Netty choose (twice the cores)
+ * @param peerStore where the swarm records the peers it meets; an {@link InMemoryPeerStore} unless
+ *     set. The caller who sets one closes it, after the swarm
  */
 public record SwarmConfig(
         PrivateKey hostKey,
@@ -32,7 +36,8 @@ public record SwarmConfig(
         int maxConnectionsPerPeer,
         Duration dialStagger,
         Duration negotiationTimeout,
-        int ioThreads) {
+        int ioThreads,
+        PeerStore peerStore) {
 
     public static final String DEFAULT_AGENT_VERSION = "p2pboot/0.1.0";
 
@@ -56,6 +61,7 @@ public record SwarmConfig(
         if (ioThreads < 0) {
             throw new IllegalArgumentException("ioThreads must not be negative, got " + ioThreads);
         }
+        Objects.requireNonNull(peerStore, "peerStore");
     }
 
     public static Builder builder(PrivateKey hostKey) {
@@ -74,6 +80,7 @@ public record SwarmConfig(
         private Duration dialStagger = Duration.ofMillis(250);
         private Duration negotiationTimeout = Duration.ofSeconds(10);
         private int ioThreads;
+        private PeerStore peerStore;
 
         private Builder(PrivateKey hostKey) {
             this.hostKey = hostKey;
@@ -128,9 +135,15 @@ public record SwarmConfig(
             return this;
         }
 
+        /** The peer store, e.g. a {@link io.github.p2pboot.peerstore.FilePeerStore}; default a new in-memory one. */
+        public Builder peerStore(PeerStore peerStore) {
+            this.peerStore = peerStore;
+            return this;
+        }
+
         public SwarmConfig build() {
             return new SwarmConfig(hostKey, listenAddresses, quic, tcp, agentVersion, maxConnections, maxConnectionsPerPeer, dialStagger,
-                    negotiationTimeout, ioThreads);
+                    negotiationTimeout, ioThreads, peerStore != null ? peerStore : new InMemoryPeerStore(hostKey.peerId()));
         }
     }
 }
