@@ -28,9 +28,7 @@ public final class TestSwarms implements AutoCloseable {
         customizer.accept(builder);
         SwarmConfig config = builder.build();
         if (config.listenAddresses().isEmpty()) {
-            config = SwarmConfig.builder(config.hostKey()).ioThreads(1).quic(config.quic()).tcp(config.tcp())
-                    .negotiationTimeout(config.negotiationTimeout()).maxConnections(config.maxConnections())
-                    .listen(LOOPBACK_QUIC).build();
+            config = builder.listen(LOOPBACK_QUIC).build();
         }
         Swarm swarm = new Swarm(config);
         swarm.start();
