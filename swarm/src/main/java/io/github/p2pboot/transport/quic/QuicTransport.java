@@ -15,30 +15,38 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
+import io.netty.handler.codec.quic.QuicConnectionAddress;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +57,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Listeners accept connections on their own UDP socket; dials go out from one shared UDP
  * socket per address family.
+ *
+ * <p>Connection ids and reset tokens come from keys derived from the host key ({@link
+ * ResetKeys}), so after a restart with the same identity the listeners recognise packets for
+ * connections of the earlier run and answer them with stateless resets ({@link
+ * StatelessResetHandler}): the peer drops such a connection at once instead of after its idle
+ * timeout.
  */
 public final class QuicTransport implements Transport {
 
@@ -70,6 +84,11 @@ public final class QuicTransport implements Transport {
     private final Map<Boolean, CompletableFuture<Channel>> dialSockets = new ConcurrentHashMap<>();
     private final List<QuicConnection> connections = new CopyOnWriteArrayList<>();
     private final ChannelHandler inboundStreamInitializer;
+    private final SecureRandom random = new SecureRandom();
+    private final ResetKeys resetKeys;
+    private final ConnectionIds connectionIds;
+    private final ResetRateLimiter resetLimiter = new ResetRateLimiter(System::nanoTime);
+    private final AtomicLong resetsSent = new AtomicLong();
 
     public QuicTransport(PrivateKey hostKey, QuicSettings settings, EventLoopGroup group, TransportListener listener) {
         this.settings = settings;
@@ -87,6 +106,8 @@ public final class QuicTransport implements Transport {
                 .applicationProtocols(ALPN)
                 .build();
         this.inboundStreamInitializer = new InboundStreamInitializer(listener);
+        this.resetKeys = ResetKeys.derive(hostKey);
+        this.connectionIds = new ConnectionIds(resetKeys, random);
     }
 
     @Override
@@ -111,9 +132,12 @@ public final class QuicTransport implements Transport {
         if (hostPort == null || !hostPort.isIpLiteral()) {
             throw new IllegalArgumentException("not a QUIC listen address (/ip4|ip6/<ip>/udp/<port>/quic-v1): " + address);
         }
+        ServerConnectionIdGenerator idGenerator = new ServerConnectionIdGenerator(connectionIds, resetKeys, random);
         ChannelHandler codec = configure(new QuicServerCodecBuilder())
                 .sslContext(serverSsl)
-                .tokenHandler(NoRetryTokenHandler.INSTANCE)
+                .tokenHandler(new NoRetryTokenHandler(idGenerator::clientChosenHandshakeId))
+                .connectionIdAddressGenerator(idGenerator)
+                .resetTokenGenerator(resetKeys)
                 .handler(new ChannelInitializer<QuicChannel>() {
                     @Override
                     protected void initChannel(QuicChannel channel) {
@@ -123,8 +147,15 @@ public final class QuicTransport implements Transport {
                 .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .streamHandler(inboundStreamInitializer)
                 .build();
+        idGenerator.handshakeToken(TransportParameterToken.sinkFor(codec));
+        StatelessResetHandler resets = new StatelessResetHandler(connectionIds, resetKeys, resetLimiter, random, resetsSent);
         ChannelFuture bind = new Bootstrap().group(group).channel(NioDatagramChannel.class)
-                .handler(codec)
+                .handler(new ChannelInitializer<DatagramChannel>() {
+                    @Override
+                    protected void initChannel(DatagramChannel channel) {
+                        channel.pipeline().addLast(resets, codec);
+                    }
+                })
                 .bind(hostPort.literalSocketAddress());
         InetSocketAddress boundSocket = hostPort.awaitBind(bind, address);
         sockets.add(bind.channel());
@@ -151,6 +182,7 @@ public final class QuicTransport implements Transport {
                 .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .streamHandler(inboundStreamInitializer)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.handshakeTimeout().toMillis())
+                .localConnectionAddress(new QuicConnectionAddress(connectionIds.newId(ConnectionIds.CLIENT_HANDSHAKE)))
                 .remoteAddress(remote)
                 .connect()
                 .addListener(f -> {
@@ -201,6 +233,30 @@ public final class QuicTransport implements Transport {
         for (QuicConnection connection : connections) {
             connection.close();
         }
+        sockets.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        dialSockets.clear();
+    }
+
+    /** How many stateless resets the listeners have sent. */
+    long statelessResetsSent() {
+        return resetsSent.get();
+    }
+
+    /**
+     * For tests: dies as a crashed process would, without a word to any peer. Every socket
+     * silently drops what it would still send (quiche's CONNECTION_CLOSE frames) and closes.
+     */
+    void crashForTest() {
+        for (Channel socket : sockets) {
+            socket.eventLoop().submit(() -> socket.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+                @Override
+                public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                    ReferenceCountUtil.release(msg);
+                    promise.trySuccess();
+                }
+            })).syncUninterruptibly();
+        }
+        connections.clear();
         sockets.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         dialSockets.clear();
     }
