@@ -34,12 +34,14 @@ import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -70,6 +72,8 @@ public final class QuicTransport implements Transport {
     static final String ALPN = "libp2p";
     static final String NAME = "quic-v1";
 
+    /** The connection id an outbound connection chose for itself. */
+    private static final AttributeKey<byte[]> CLIENT_ID = AttributeKey.valueOf(QuicTransport.class, "clientConnectionId");
     private static final Logger log = LoggerFactory.getLogger(QuicTransport.class);
     /** Per-connection flow control; generous enough for Kademlia and identify on loopback and WAN. */
     private static final long MAX_DATA = 16L * 1024 * 1024;
@@ -89,6 +93,7 @@ public final class QuicTransport implements Transport {
     private final ConnectionIds connectionIds;
     private final ResetRateLimiter resetLimiter = new ResetRateLimiter(System::nanoTime);
     private final AtomicLong resetsSent = new AtomicLong();
+    private final List<Channel> listeningSockets = new CopyOnWriteArrayList<>();
 
     public QuicTransport(PrivateKey hostKey, QuicSettings settings, EventLoopGroup group, TransportListener listener) {
         this.settings = settings;
@@ -159,6 +164,7 @@ public final class QuicTransport implements Transport {
                 .bind(hostPort.literalSocketAddress());
         InetSocketAddress boundSocket = hostPort.awaitBind(bind, address);
         sockets.add(bind.channel());
+        listeningSockets.add(bind.channel());
         Multiaddr bound = QuicConnection.quicAddress(boundSocket);
         log.debug("QUIC listening on {}", bound);
         return bound;
@@ -177,12 +183,14 @@ public final class QuicTransport implements Transport {
 
     private CompletableFuture<MuxedConnection> connect(Channel socket, InetSocketAddress remote, Multiaddr address, PeerId expectedPeer) {
         CompletableFuture<MuxedConnection> result = new CompletableFuture<>();
+        byte[] clientId = connectionIds.newId(ConnectionIds.CLIENT_HANDSHAKE);
         QuicChannel.newBootstrap(socket)
                 .handler(new OutboundConnectionHandler(address, expectedPeer, result))
                 .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .streamHandler(inboundStreamInitializer)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.handshakeTimeout().toMillis())
-                .localConnectionAddress(new QuicConnectionAddress(connectionIds.newId(ConnectionIds.CLIENT_HANDSHAKE)))
+                .localConnectionAddress(new QuicConnectionAddress(clientId))
+                .attr(CLIENT_ID, clientId)
                 .remoteAddress(remote)
                 .connect()
                 .addListener(f -> {
@@ -202,7 +210,14 @@ public final class QuicTransport implements Transport {
         return dialSockets.computeIfAbsent(ipv6, v6 -> {
             CompletableFuture<Channel> socket = new CompletableFuture<>();
             ChannelHandler codec = configure(new QuicClientCodecBuilder()).sslContext(clientSsl).build();
-            new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
+            new Bootstrap().group(group).channel(NioDatagramChannel.class)
+                    .handler(new ChannelInitializer<DatagramChannel>() {
+                        @Override
+                        protected void initChannel(DatagramChannel channel) {
+                            channel.pipeline().addLast(
+                                    new IncomingResetRouter(connectionIds, remote -> ourIdsTowards(channel, remote)), codec);
+                        }
+                    })
                     .bind(new InetSocketAddress(v6 ? "::" : "0.0.0.0", 0))
                     .addListener((ChannelFuture f) -> {
                         if (f.isSuccess()) {
@@ -215,6 +230,19 @@ public final class QuicTransport implements Transport {
                     });
             return socket;
         });
+    }
+
+    /** The ids our outbound connections on {@code socket} to {@code remote} go by. */
+    private List<byte[]> ourIdsTowards(Channel socket, InetSocketAddress remote) {
+        List<byte[]> ids = new ArrayList<>(1);
+        for (QuicConnection connection : connections) {
+            QuicChannel channel = connection.channel();
+            byte[] id = channel.attr(CLIENT_ID).get();
+            if (id != null && channel.parent() == socket && remote.equals(channel.remoteSocketAddress())) {
+                ids.add(id);
+            }
+        }
+        return ids;
     }
 
     private <B extends QuicCodecBuilder<B>> B configure(B builder) {
@@ -235,11 +263,17 @@ public final class QuicTransport implements Transport {
         }
         sockets.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         dialSockets.clear();
+        listeningSockets.clear();
     }
 
     /** How many stateless resets the listeners have sent. */
     long statelessResetsSent() {
         return resetsSent.get();
+    }
+
+    /** For tests: the listeners' UDP sockets. */
+    List<Channel> listeningSocketsForTest() {
+        return listeningSockets;
     }
 
     /**
@@ -259,6 +293,7 @@ public final class QuicTransport implements Transport {
         connections.clear();
         sockets.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         dialSockets.clear();
+        listeningSockets.clear();
     }
 
     private void track(QuicConnection connection) {
