@@ -19,6 +19,9 @@ import java.util.function.Function;
  * the connection's own token (RFC 9000 §10.3.1) and drops it if it is anything else, so a forged
  * reset closes nothing.
  *
+ * <p>It also drops short-header packets for one of our ids that come from another address than
+ * the one that connection dialled (see {@link #channelRead}).
+ *
  * <p>Packets for our ids, long headers and packets from unknown addresses pass untouched; on a
  * healthy connection every packet carries one of our ids, so this costs one AES block per packet.
  */
@@ -29,17 +32,30 @@ final class IncomingResetRouter extends ChannelInboundHandlerAdapter {
 
     private final ConnectionIds ids;
     private final Function<InetSocketAddress, List<byte[]>> ourIdsTowards;
+    private final Function<byte[], InetSocketAddress> peerOf;
 
     /**
      * @param ourIdsTowards the ids of our connections on this socket to a remote address
+     * @param peerOf the address we dialled for one of our ids, or null
      */
-    IncomingResetRouter(ConnectionIds ids, Function<InetSocketAddress, List<byte[]>> ourIdsTowards) {
+    IncomingResetRouter(ConnectionIds ids, Function<InetSocketAddress, List<byte[]>> ourIdsTowards,
+            Function<byte[], InetSocketAddress> peerOf) {
         this.ids = ids;
         this.ourIdsTowards = ourIdsTowards;
+        this.peerOf = peerOf;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof DatagramPacket packet && isOursFromElsewhere(packet)) {
+            // Netty 4.2.18 takes the sender of every packet it routes to a connection as the
+            // address to send to next, before quiche has authenticated the packet: one forged
+            // packet with our id would send the connection's traffic to the forger. A server
+            // does not migrate (RFC 9000 §9), so a packet for one of our dialled connections
+            // from any other address than the one we dialled is not the server's.
+            packet.release();
+            return;
+        }
         if (msg instanceof DatagramPacket packet && mayBeAReset(packet.content())) {
             List<byte[]> candidates = ourIdsTowards.apply(packet.sender());
             if (!candidates.isEmpty()) {
@@ -59,6 +75,18 @@ final class IncomingResetRouter extends ChannelInboundHandlerAdapter {
             }
         }
         ctx.fireChannelRead(msg);
+    }
+
+    private boolean isOursFromElsewhere(DatagramPacket packet) {
+        ByteBuf content = packet.content();
+        int start = content.readerIndex();
+        if (content.readableBytes() <= ConnectionIds.LENGTH || (content.getByte(start) & 0x80) != 0) {
+            return false;
+        }
+        byte[] id = new byte[ConnectionIds.LENGTH];
+        content.getBytes(start + 1, id);
+        InetSocketAddress dialled = peerOf.apply(id);
+        return dialled != null && !dialled.equals(packet.sender());
     }
 
     private boolean mayBeAReset(ByteBuf content) {

@@ -40,6 +40,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,6 +95,8 @@ public final class QuicTransport implements Transport {
     private final ResetRateLimiter resetLimiter = new ResetRateLimiter(System::nanoTime);
     private final AtomicLong resetsSent = new AtomicLong();
     private final List<Channel> listeningSockets = new CopyOnWriteArrayList<>();
+    /** The address each outbound connection dialled, by the connection id it chose. */
+    private final Map<ByteBuffer, InetSocketAddress> dialledPeers = new ConcurrentHashMap<>();
 
     public QuicTransport(PrivateKey hostKey, QuicSettings settings, EventLoopGroup group, TransportListener listener) {
         this.settings = settings;
@@ -184,6 +187,8 @@ public final class QuicTransport implements Transport {
     private CompletableFuture<MuxedConnection> connect(Channel socket, InetSocketAddress remote, Multiaddr address, PeerId expectedPeer) {
         CompletableFuture<MuxedConnection> result = new CompletableFuture<>();
         byte[] clientId = connectionIds.newId(ConnectionIds.CLIENT_HANDSHAKE);
+        ByteBuffer clientKey = ByteBuffer.wrap(clientId);
+        dialledPeers.put(clientKey, remote);
         QuicChannel.newBootstrap(socket)
                 .handler(new OutboundConnectionHandler(address, expectedPeer, result))
                 .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -194,7 +199,10 @@ public final class QuicTransport implements Transport {
                 .remoteAddress(remote)
                 .connect()
                 .addListener(f -> {
-                    if (!f.isSuccess()) {
+                    if (f.isSuccess()) {
+                        ((QuicChannel) f.getNow()).closeFuture().addListener(closed -> dialledPeers.remove(clientKey));
+                    } else {
+                        dialledPeers.remove(clientKey);
                         result.completeExceptionally(new IOException("QUIC dial to " + address + " failed: " + describe(f.cause()), f.cause()));
                     }
                 });
@@ -215,7 +223,8 @@ public final class QuicTransport implements Transport {
                         @Override
                         protected void initChannel(DatagramChannel channel) {
                             channel.pipeline().addLast(
-                                    new IncomingResetRouter(connectionIds, remote -> ourIdsTowards(channel, remote)), codec);
+                                    new IncomingResetRouter(connectionIds, remote -> ourIdsTowards(channel, remote),
+                                            id -> dialledPeers.get(ByteBuffer.wrap(id))), codec);
                         }
                     })
                     .bind(new InetSocketAddress(v6 ? "::" : "0.0.0.0", 0))

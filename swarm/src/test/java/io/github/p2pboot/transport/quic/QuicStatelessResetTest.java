@@ -102,38 +102,70 @@ class QuicStatelessResetTest {
     }
 
     @Test
-    void forgedResetsDoNotCloseALiveConnection() throws Exception {
-        PrivateKey keyA = PrivateKey.generateEd25519();
-        QuicTransport a = transport(keyA);
-        Multiaddr address = a.listen(Multiaddr.parse(LOOPBACK));
-        InetSocketAddress aSocket = socketOf(address);
-        QuicTransport b = transport(PrivateKey.generateEd25519());
-        QuicConnection connection = (QuicConnection) b.dial(address, keyA.peerId()).get(10, TimeUnit.SECONDS);
-        InetSocketAddress bSocket = new InetSocketAddress("127.0.0.1", socketOf(connection.localAddress()).getPort());
-        byte[] bId = idOf(connection.channel().localAddress());
-        byte[] aId = idOf(connection.channel().remoteAddress());
-        assertThat(aId).hasSize(ConnectionIds.LENGTH);
+    void forgedResetsToTheDialerDoNotCloseItsLiveConnection() throws Exception {
+        Live live = live();
 
         try (DatagramSocket forger = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             for (int i = 0; i < 50; i++) {
-                // To B, shaped as a reset from A for B's id, ending in 16 random bytes.
-                forger.send(new DatagramPacket(forgedReset(bId), forgedReset(bId).length, bSocket));
-                // To A, for A's id of this live connection.
-                byte[] toA = forgedReset(aId);
-                forger.send(new DatagramPacket(toA, toA.length, aSocket));
+                // Shaped as a reset for B's id, ending in 16 random bytes.
+                byte[] forged = forgedReset(live.bId);
+                forger.send(new DatagramPacket(forged, forged.length, live.bSocket));
+                byte[] unrouted = forgedReset(new byte[ConnectionIds.LENGTH]);
+                forger.send(new DatagramPacket(unrouted, unrouted.length, live.bSocket));
+            }
+        }
+        assertThat(echo(live.connection, "after forgeries from another socket")).isEqualTo("after forgeries from another socket");
+        // And as if from A's own address, straight into B's socket.
+        Channel dialSocket = live.connection.channel().parent();
+        for (int i = 0; i < 50; i++) {
+            dialSocket.pipeline().fireChannelRead(new io.netty.channel.socket.DatagramPacket(
+                    Unpooled.wrappedBuffer(forgedReset(new byte[ConnectionIds.LENGTH])), live.bSocket, live.aSocket));
+        }
+        dialSocket.pipeline().fireChannelReadComplete();
+
+        assertThat(echo(live.connection, "still here")).isEqualTo("still here");
+        assertThat(live.connection.isOpen()).isTrue();
+    }
+
+    @Test
+    void forgedResetsToTheListenerDoNotCloseALiveConnection() throws Exception {
+        Live live = live();
+
+        try (DatagramSocket forger = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            for (int i = 0; i < 50; i++) {
+                byte[] toA = forgedReset(live.aId);
+                forger.send(new DatagramPacket(toA, toA.length, live.aSocket));
             }
         }
         // And as if from B's own address, straight into A's listening socket.
-        Channel listening = a.listeningSocketsForTest().get(0);
+        Channel listening = live.a.listeningSocketsForTest().get(0);
         for (int i = 0; i < 50; i++) {
-            byte[] toA = forgedReset(aId);
             listening.pipeline().fireChannelRead(new io.netty.channel.socket.DatagramPacket(
-                    Unpooled.wrappedBuffer(toA), aSocket, bSocket));
+                    Unpooled.wrappedBuffer(forgedReset(live.aId)), live.aSocket, live.bSocket));
         }
+        listening.pipeline().fireChannelReadComplete();
 
-        assertThat(echo(connection, "still here")).isEqualTo("still here");
-        assertThat(connection.isOpen()).isTrue();
-        assertThat(a.statelessResetsSent()).isZero();
+        assertThat(echo(live.connection, "still here")).isEqualTo("still here");
+        assertThat(live.connection.isOpen()).isTrue();
+        assertThat(live.a.statelessResetsSent()).isZero();
+    }
+
+    private record Live(QuicTransport a, QuicConnection connection, InetSocketAddress aSocket, InetSocketAddress bSocket,
+            byte[] aId, byte[] bId) {
+    }
+
+    /** A dialled by B, one echo done. */
+    private Live live() throws Exception {
+        PrivateKey keyA = PrivateKey.generateEd25519();
+        QuicTransport a = transport(keyA);
+        Multiaddr address = a.listen(Multiaddr.parse(LOOPBACK));
+        QuicTransport b = transport(PrivateKey.generateEd25519());
+        QuicConnection connection = (QuicConnection) b.dial(address, keyA.peerId()).get(10, TimeUnit.SECONDS);
+        assertThat(echo(connection, "before")).isEqualTo("before");
+        InetSocketAddress bSocket = new InetSocketAddress("127.0.0.1", socketOf(connection.localAddress()).getPort());
+        byte[] aId = idOf(connection.channel().remoteAddress());
+        assertThat(aId).hasSize(ConnectionIds.LENGTH);
+        return new Live(a, connection, socketOf(address), bSocket, aId, idOf(connection.channel().localAddress()));
     }
 
     @Test
@@ -163,7 +195,7 @@ class QuicStatelessResetTest {
                 flooder.send(new DatagramPacket(foreign, foreign.length, aSocket));
                 flooder.send(new DatagramPacket(junk, junk.length, aSocket));
                 if (i == packets / 2) {
-                    servedDuringFlood = c.dial(address, keyA.peerId()).thenApply(conn -> echo(conn, "during"));
+                    servedDuringFlood = c.dial(address, keyA.peerId()).thenApplyAsync(conn -> echo(conn, "during"));
                 }
             }
             double floodSeconds = (System.nanoTime() - start) / 1e9;
