@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Our node, dialled by a real js-libp2p node (QUIC by quinn, idle timeout 10 s), is killed -9 and
  * restarted on the same port with the same identity: the js node's next packet on the old
- * connection (its keep-alive, within 5 s) earns a stateless reset, which quinn accepts, so the old
+ * connection earns a stateless reset, which quinn accepts, so the old
  * connection is gone well inside the 10 s idle timeout, and a ping reaches the new node.
  */
 class QuicStatelessResetJsIT {
@@ -47,24 +47,23 @@ class QuicStatelessResetJsIT {
 
     @Test
     void jsDropsItsConnectionToOurRestartedNodeAtOnce() throws Exception {
-        long goneMs = restartAndTimeTheDisconnect(SEED);
+        Gone gone = restartAndTimeTheDisconnect(SEED);
 
-        System.out.printf("js-libp2p dropped its connection to our restarted node %d ms after the restart%n", goneMs);
-        assertThat(Duration.ofMillis(goneMs)).isLessThan(JS_IDLE_TIMEOUT.minusSeconds(3));
+        System.out.printf("js-libp2p dropped its connection to our restarted node %d ms after the restart (%d ms after the kill)%n",
+                gone.sinceRestartMs, gone.sinceKillMs);
+        // Without a reset the old connection lasts until js's connection monitor fails a ping or its
+        // idle timeout runs out: 7.9 and 10.3 s after the kill when measured (docs/decisions.md).
+        assertThat(Duration.ofMillis(gone.sinceRestartMs)).isLessThan(Duration.ofSeconds(2));
+        // The old node's last packet answered the ping just before the kill: 10 s later is the idle timeout.
+        assertThat(Duration.ofMillis(gone.sinceKillMs)).isLessThan(JS_IDLE_TIMEOUT.minusSeconds(1));
         assertThat(js.ping(restartedAddress())).isGreaterThanOrEqualTo(Duration.ZERO);
     }
 
-    @Test
-    void withoutAResetJsWaitsForItsIdleTimeout() throws Exception {
-        // The control: a node of another identity on the port cannot reset the old connection.
-        long goneMs = restartAndTimeTheDisconnect("00000000000000000000000000000000000000000000000000000000000000b8");
-
-        System.out.printf("Without a reset js-libp2p dropped its connection %d ms after the restart%n", goneMs);
-        assertThat(Duration.ofMillis(goneMs)).isGreaterThan(JS_IDLE_TIMEOUT.minusSeconds(3));
+    private record Gone(long sinceKillMs, long sinceRestartMs) {
     }
 
-    /** Our node in a child JVM, dialled by js, killed -9; a node of {@code restartSeed} on its port; ms until js disconnects. */
-    private long restartAndTimeTheDisconnect(String restartSeed) throws Exception {
+    /** Our node in a child JVM, dialled by js, killed -9; a node of {@code restartSeed} on its port; until js disconnects. */
+    private Gone restartAndTimeTheDisconnect(String restartSeed) throws Exception {
         js = JsPeer.start(JsPeer.options().tcp(false));
         child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), RestartedNodeMain.class.getName(), SEED, "0")
@@ -74,17 +73,24 @@ class QuicStatelessResetJsIT {
         assertThat(js.dial(address)).isEqualTo(peerId);
         assertThat(js.ping(peerId)).isGreaterThanOrEqualTo(Duration.ZERO);
 
+        long killedAt = System.nanoTime();
         child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         restarted = new Swarm(SwarmConfig.builder(PrivateKey.ed25519FromSeed(HexFormat.of().parseHex(restartSeed)))
                 .ioThreads(1).listen(Multiaddr.parse(address).withoutPeerId()).build());
         restarted.start();
         long restartedAt = System.nanoTime();
-        // Nothing prods the js node: quinn's own keep-alive (every 5 s) is its next packet on the
-        // old connection. Without a reset the connection lasts until the 10 s idle timeout,
-        // counted from our old node's last packet, just before the kill.
+        // The js node sends on its old connection: a ping, at once (else its keep-alive, within 5 s).
+        CompletableFuture.runAsync(() -> {
+            try {
+                js.ping(peerId);
+            } catch (RuntimeException expected) {
+                // the old connection ends under the ping
+            }
+        });
         js.awaitEvent(e -> "peer:disconnect".equals(e.get("event").asString()) && peerId.equals(e.get("peerId").asString()),
                 JS_IDLE_TIMEOUT.multipliedBy(2));
-        return (System.nanoTime() - restartedAt) / 1_000_000;
+        long now = System.nanoTime();
+        return new Gone((now - killedAt) / 1_000_000, (now - restartedAt) / 1_000_000);
     }
 
     private String restartedAddress() {

@@ -23,7 +23,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
@@ -43,8 +45,10 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -75,6 +79,8 @@ public final class QuicTransport implements Transport {
 
     /** The connection id an outbound connection chose for itself. */
     private static final AttributeKey<byte[]> CLIENT_ID = AttributeKey.valueOf(QuicTransport.class, "clientConnectionId");
+    /** The handshake connection id we gave a peer that dialled us. */
+    private static final AttributeKey<byte[]> SERVER_ID = AttributeKey.valueOf(QuicTransport.class, "serverConnectionId");
     private static final Logger log = LoggerFactory.getLogger(QuicTransport.class);
     /** Per-connection flow control; generous enough for Kademlia and identify on loopback and WAN. */
     private static final long MAX_DATA = 16L * 1024 * 1024;
@@ -149,7 +155,7 @@ public final class QuicTransport implements Transport {
                 .handler(new ChannelInitializer<QuicChannel>() {
                     @Override
                     protected void initChannel(QuicChannel channel) {
-                        channel.pipeline().addLast(new InboundConnectionHandler());
+                        channel.pipeline().addLast(new InboundConnectionHandler(idGenerator));
                     }
                 })
                 .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -275,6 +281,80 @@ public final class QuicTransport implements Transport {
         listeningSockets.clear();
     }
 
+    /**
+     * An inbound connection as a restarted node needs to remember it to end it with a stateless
+     * reset at start: the peer's UDP address and the connection id this node gave it during the
+     * handshake. Neither is secret (both crossed the wire in the clear); the reset token is
+     * recomputed from the id with the key derived from the host key.
+     *
+     * @param peer the address the peer sends from
+     * @param connectionId our handshake connection id, 20 bytes
+     */
+    public record RememberedConnection(InetSocketAddress peer, byte[] connectionId) {
+        public RememberedConnection {
+            Objects.requireNonNull(peer, "peer");
+            connectionId = connectionId.clone();
+        }
+
+        @Override
+        public byte[] connectionId() {
+            return connectionId.clone();
+        }
+    }
+
+    /** The inbound connections open now, as {@link #resetRemembered} wants them after a restart. */
+    public List<RememberedConnection> connectionsToRemember() {
+        List<RememberedConnection> remembered = new ArrayList<>();
+        for (QuicConnection connection : connections) {
+            QuicChannel channel = connection.channel();
+            byte[] id = channel.attr(SERVER_ID).get();
+            if (id != null && channel.remoteSocketAddress() instanceof InetSocketAddress peer) {
+                remembered.add(new RememberedConnection(peer, id));
+            }
+        }
+        return remembered;
+    }
+
+    /**
+     * Ends connections that peers still hold from an earlier run of this identity: sends one
+     * stateless reset for each, from the listener of the peer's address family, without waiting
+     * for the peer's next packet (quinn, under js- and rust-libp2p, and our own dialer match a
+     * reset by its sender and token, not by what it answers). Call it once the listeners are up.
+     * Ids not issued by an earlier run of this identity are skipped; the resets count against the
+     * node's global reset budget (100 at once, then 100 a second), beyond which they are skipped.
+     *
+     * @return how many resets went out
+     */
+    public int resetRemembered(Collection<RememberedConnection> remembered) {
+        int sent = 0;
+        for (RememberedConnection connection : remembered) {
+            byte[] id = connection.connectionId;
+            Channel socket = listenerFor(connection.peer());
+            if (socket == null || connectionIds.classify(id) != ConnectionIds.Origin.EARLIER_RUN_SERVER
+                    || !resetLimiter.tryAcquireGlobal()) {
+                continue;
+            }
+            byte[] reset = StatelessResetHandler.unsolicitedReset(random, resetKeys.token(id));
+            // From the first handler on: straight to the socket, past the codec.
+            resetsSent.incrementAndGet();
+            socket.pipeline().firstContext().writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reset), connection.peer()));
+            sent++;
+        }
+        log.debug("Sent {} stateless resets for {} remembered connections", sent, remembered.size());
+        return sent;
+    }
+
+    private Channel listenerFor(InetSocketAddress peer) {
+        boolean ipv6 = peer.getAddress() instanceof Inet6Address;
+        for (Channel socket : listeningSockets) {
+            if (socket.isActive() && socket.localAddress() instanceof InetSocketAddress local
+                    && (local.getAddress() instanceof Inet6Address) == ipv6) {
+                return socket;
+            }
+        }
+        return null;
+    }
+
     /** How many stateless resets the listeners have sent. */
     long statelessResetsSent() {
         return resetsSent.get();
@@ -312,9 +392,19 @@ public final class QuicTransport implements Transport {
 
     /** Authenticates a peer that dialled us once its handshake completes. */
     private final class InboundConnectionHandler extends ConnectionHandler {
+        private final ServerConnectionIdGenerator idGenerator;
+
+        InboundConnectionHandler(ServerConnectionIdGenerator idGenerator) {
+            this.idGenerator = idGenerator;
+        }
+
         @Override
         public void channelActive(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
             QuicChannel channel = (QuicChannel) ctx.channel();
+            byte[] handshakeId = idGenerator.takeHandshakeId(channel.localAddress());
+            if (handshakeId != null) {
+                channel.attr(SERVER_ID).set(handshakeId);
+            }
             try {
                 QuicConnection connection = QuicConnection.adopt(channel, this, io.github.p2pboot.swarm.Direction.INBOUND);
                 track(connection);

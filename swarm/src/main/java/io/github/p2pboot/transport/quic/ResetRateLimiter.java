@@ -48,6 +48,19 @@ final class ResetRateLimiter {
         return true;
     }
 
+    /**
+     * Takes one reset from the global budget only: for resets to remembered connections, whose
+     * addresses come from our own store, not from a packet anyone could have sent.
+     */
+    synchronized boolean tryAcquireGlobal() {
+        global.refill(nanoClock.getAsLong(), GLOBAL_PER_SECOND, GLOBAL_BURST);
+        if (global.tokens < 1) {
+            return false;
+        }
+        global.tokens--;
+        return true;
+    }
+
     synchronized int trackedHosts() {
         return perHost.size();
     }

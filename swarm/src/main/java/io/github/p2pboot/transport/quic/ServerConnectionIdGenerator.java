@@ -1,8 +1,13 @@
 package io.github.p2pboot.transport.quic;
 
 import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
+import io.netty.handler.codec.quic.QuicConnectionAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.function.Consumer;
 
 /**
@@ -21,6 +26,9 @@ final class ServerConnectionIdGenerator implements QuicConnectionIdGenerator {
     private final ResetKeys keys;
     private final SecureRandom random;
     private volatile Consumer<byte[]> handshakeToken = token -> { };
+    /** Handshake ids handed out whose connection has not come up yet; bounded, oldest dropped first. */
+    private final Deque<byte[]> pendingHandshakeIds = new ArrayDeque<>();
+    static final int MAX_PENDING_HANDSHAKE_IDS = 256;
 
     ServerConnectionIdGenerator(ConnectionIds ids, ResetKeys keys, SecureRandom random) {
         this.ids = ids;
@@ -47,7 +55,30 @@ final class ServerConnectionIdGenerator implements QuicConnectionIdGenerator {
         checkLength(length);
         byte[] id = ids.newId(ConnectionIds.SERVER_HANDSHAKE);
         handshakeToken.accept(keys.token(id));
+        synchronized (pendingHandshakeIds) {
+            if (pendingHandshakeIds.size() >= MAX_PENDING_HANDSHAKE_IDS) {
+                pendingHandshakeIds.removeFirst();
+            }
+            pendingHandshakeIds.addLast(id);
+        }
         return ByteBuffer.wrap(id);
+    }
+
+    /**
+     * The handshake id of a connection that just came up, found by its current source id (Netty
+     * keeps the id's bytes package-private, but its addresses compare by id), or null.
+     */
+    byte[] takeHandshakeId(SocketAddress sourceId) {
+        synchronized (pendingHandshakeIds) {
+            for (Iterator<byte[]> it = pendingHandshakeIds.iterator(); it.hasNext(); ) {
+                byte[] id = it.next();
+                if (new QuicConnectionAddress(id).equals(sourceId)) {
+                    it.remove();
+                    return id;
+                }
+            }
+        }
+        return null;
     }
 
     /**

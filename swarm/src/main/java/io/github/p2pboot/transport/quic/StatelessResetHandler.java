@@ -80,19 +80,28 @@ final class StatelessResetHandler extends ChannelInboundHandlerAdapter {
         byte[] id = new byte[ConnectionIds.LENGTH];
         content.getBytes(content.readerIndex() + 1, id);
         byte[] reset = reset(trigger, keys.token(id));
-        ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reset), packet.sender()));
         sent.incrementAndGet();
+        ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reset), packet.sender()));
         if (log.isDebugEnabled()) {
             log.debug("Stateless reset to {} for a connection of an earlier run ({} suppressed by the rate limit so far)",
                     packet.sender(), suppressed);
         }
     }
 
+    /** A reset that answers no packet (sent at start for a remembered connection): the usual size up to the maximum. */
+    static byte[] unsolicitedReset(SecureRandom random, byte[] token) {
+        return shape(random, USUAL_RESET + random.nextInt(MAX_RESET - USUAL_RESET + 1), token);
+    }
+
     /** A reset for a {@code trigger}-byte packet: smaller than it, random but for the first two bits and the token. */
     byte[] reset(int trigger, byte[] token) {
         int largest = Math.min(trigger - 1, MAX_RESET);
         int smallest = Math.min(largest, USUAL_RESET);
-        byte[] reset = new byte[smallest + random.nextInt(largest - smallest + 1)];
+        return shape(random, smallest + random.nextInt(largest - smallest + 1), token);
+    }
+
+    private static byte[] shape(SecureRandom random, int length, byte[] token) {
+        byte[] reset = new byte[length];
         random.nextBytes(reset);
         reset[0] = (byte) (0x40 | (reset[0] & 0x3f));
         System.arraycopy(token, 0, reset, reset.length - token.length, token.length);

@@ -80,6 +80,48 @@ class QuicStatelessResetTest {
     }
 
     @Test
+    void restartedNodeResetsRememberedConnectionsWithoutWaitingForThePeer() throws Exception {
+        PrivateKey keyA = PrivateKey.generateEd25519();
+        QuicTransport a = transport(keyA);
+        Multiaddr address = a.listen(Multiaddr.parse(LOOPBACK));
+        QuicTransport b = transport(PrivateKey.generateEd25519());
+        MuxedConnection old = b.dial(address, keyA.peerId()).get(10, TimeUnit.SECONDS);
+        assertThat(echo(old, "before")).isEqualTo("before");
+        List<QuicTransport.RememberedConnection> remembered = awaitRemembered(a, 1);
+
+        a.crashForTest();
+        QuicTransport restarted = transport(keyA);
+        restarted.listen(address);
+        long resetAt = System.nanoTime();
+        // B sends nothing: the reset alone must end its connection.
+        assertThat(restarted.resetRemembered(remembered)).isEqualTo(1);
+
+        CloseCause cause = old.closeFuture().get(RESET_NOTICED_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+        System.out.printf("B dropped its connection %d ms after the restarted A's resets at start (%s)%n",
+                (System.nanoTime() - resetAt) / 1_000_000, cause);
+        assertThat(cause.kind()).isNotEqualTo(CloseCause.Kind.IDLE_TIMEOUT);
+        // Ids of this run and of other identities are never reset from memory.
+        QuicTransport other = transport(PrivateKey.generateEd25519());
+        other.listen(Multiaddr.parse(LOOPBACK));
+        assertThat(other.resetRemembered(remembered)).isZero();
+        MuxedConnection live = b.dial(address, keyA.peerId()).get(10, TimeUnit.SECONDS);
+        assertThat(restarted.resetRemembered(awaitRemembered(restarted, 1))).isZero();
+        assertThat(echo(live, "after")).isEqualTo("after");
+    }
+
+    private static List<QuicTransport.RememberedConnection> awaitRemembered(QuicTransport transport, int count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (transport.connectionsToRemember().size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("expected " + count + " inbound connections to remember, have "
+                        + transport.connectionsToRemember().size());
+            }
+            Thread.sleep(10);
+        }
+        return transport.connectionsToRemember();
+    }
+
+    @Test
     void aNodeOfAnotherIdentityOnThePortSendsNoResetSoTheOldConnectionWaitsForItsIdleTimeout() throws Exception {
         PrivateKey keyA = PrivateKey.generateEd25519();
         QuicTransport a = transport(keyA);
