@@ -65,6 +65,11 @@ final class QuicConnection implements MuxedConnection {
         return connection;
     }
 
+    /** For tests in this package: the connection ids are the channel's local and remote addresses. */
+    QuicChannel channel() {
+        return channel;
+    }
+
     static Multiaddr quicAddress(InetSocketAddress address) {
         return Multiaddr.fromSocketAddress(address, Protocol.UDP).encapsulate(QUIC_V1);
     }

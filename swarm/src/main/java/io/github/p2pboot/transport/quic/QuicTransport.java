@@ -12,33 +12,48 @@ import io.github.p2pboot.transport.MuxedConnection;
 import io.github.p2pboot.transport.Transport;
 import io.github.p2pboot.transport.TransportListener;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
+import io.netty.handler.codec.quic.QuicConnectionAddress;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +64,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Listeners accept connections on their own UDP socket; dials go out from one shared UDP
  * socket per address family.
+ *
+ * <p>Connection ids and reset tokens come from keys derived from the host key ({@link
+ * ResetKeys}), so after a restart with the same identity the listeners recognise packets for
+ * connections of the earlier run and answer them with stateless resets ({@link
+ * StatelessResetHandler}): the peer drops such a connection at once instead of after its idle
+ * timeout.
  */
 public final class QuicTransport implements Transport {
 
@@ -56,6 +77,10 @@ public final class QuicTransport implements Transport {
     static final String ALPN = "libp2p";
     static final String NAME = "quic-v1";
 
+    /** The connection id an outbound connection chose for itself. */
+    private static final AttributeKey<byte[]> CLIENT_ID = AttributeKey.valueOf(QuicTransport.class, "clientConnectionId");
+    /** The handshake connection id we gave a peer that dialled us. */
+    private static final AttributeKey<byte[]> SERVER_ID = AttributeKey.valueOf(QuicTransport.class, "serverConnectionId");
     private static final Logger log = LoggerFactory.getLogger(QuicTransport.class);
     /** Per-connection flow control; generous enough for Kademlia and identify on loopback and WAN. */
     private static final long MAX_DATA = 16L * 1024 * 1024;
@@ -70,6 +95,14 @@ public final class QuicTransport implements Transport {
     private final Map<Boolean, CompletableFuture<Channel>> dialSockets = new ConcurrentHashMap<>();
     private final List<QuicConnection> connections = new CopyOnWriteArrayList<>();
     private final ChannelHandler inboundStreamInitializer;
+    private final SecureRandom random = new SecureRandom();
+    private final ResetKeys resetKeys;
+    private final ConnectionIds connectionIds;
+    private final ResetRateLimiter resetLimiter = new ResetRateLimiter(System::nanoTime);
+    private final AtomicLong resetsSent = new AtomicLong();
+    private final List<Channel> listeningSockets = new CopyOnWriteArrayList<>();
+    /** The address each outbound connection dialled, by the connection id it chose. */
+    private final Map<ByteBuffer, InetSocketAddress> dialledPeers = new ConcurrentHashMap<>();
 
     public QuicTransport(PrivateKey hostKey, QuicSettings settings, EventLoopGroup group, TransportListener listener) {
         this.settings = settings;
@@ -87,6 +120,8 @@ public final class QuicTransport implements Transport {
                 .applicationProtocols(ALPN)
                 .build();
         this.inboundStreamInitializer = new InboundStreamInitializer(listener);
+        this.resetKeys = ResetKeys.derive(hostKey);
+        this.connectionIds = new ConnectionIds(resetKeys, random);
     }
 
     @Override
@@ -111,23 +146,34 @@ public final class QuicTransport implements Transport {
         if (hostPort == null || !hostPort.isIpLiteral()) {
             throw new IllegalArgumentException("not a QUIC listen address (/ip4|ip6/<ip>/udp/<port>/quic-v1): " + address);
         }
+        ServerConnectionIdGenerator idGenerator = new ServerConnectionIdGenerator(connectionIds, resetKeys, random);
         ChannelHandler codec = configure(new QuicServerCodecBuilder())
                 .sslContext(serverSsl)
-                .tokenHandler(NoRetryTokenHandler.INSTANCE)
+                .tokenHandler(new NoRetryTokenHandler(idGenerator::clientChosenHandshakeId))
+                .connectionIdAddressGenerator(idGenerator)
+                .resetTokenGenerator(resetKeys)
                 .handler(new ChannelInitializer<QuicChannel>() {
                     @Override
                     protected void initChannel(QuicChannel channel) {
-                        channel.pipeline().addLast(new InboundConnectionHandler());
+                        channel.pipeline().addLast(new InboundConnectionHandler(idGenerator));
                     }
                 })
                 .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .streamHandler(inboundStreamInitializer)
                 .build();
+        idGenerator.handshakeToken(TransportParameterToken.sinkFor(codec));
+        StatelessResetHandler resets = new StatelessResetHandler(connectionIds, resetKeys, resetLimiter, random, resetsSent);
         ChannelFuture bind = new Bootstrap().group(group).channel(NioDatagramChannel.class)
-                .handler(codec)
+                .handler(new ChannelInitializer<DatagramChannel>() {
+                    @Override
+                    protected void initChannel(DatagramChannel channel) {
+                        channel.pipeline().addLast(resets, codec);
+                    }
+                })
                 .bind(hostPort.literalSocketAddress());
         InetSocketAddress boundSocket = hostPort.awaitBind(bind, address);
         sockets.add(bind.channel());
+        listeningSockets.add(bind.channel());
         Multiaddr bound = QuicConnection.quicAddress(boundSocket);
         log.debug("QUIC listening on {}", bound);
         return bound;
@@ -146,15 +192,23 @@ public final class QuicTransport implements Transport {
 
     private CompletableFuture<MuxedConnection> connect(Channel socket, InetSocketAddress remote, Multiaddr address, PeerId expectedPeer) {
         CompletableFuture<MuxedConnection> result = new CompletableFuture<>();
+        byte[] clientId = connectionIds.newId(ConnectionIds.CLIENT_HANDSHAKE);
+        ByteBuffer clientKey = ByteBuffer.wrap(clientId);
+        dialledPeers.put(clientKey, remote);
         QuicChannel.newBootstrap(socket)
                 .handler(new OutboundConnectionHandler(address, expectedPeer, result))
                 .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .streamHandler(inboundStreamInitializer)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.handshakeTimeout().toMillis())
+                .localConnectionAddress(new QuicConnectionAddress(clientId))
+                .attr(CLIENT_ID, clientId)
                 .remoteAddress(remote)
                 .connect()
                 .addListener(f -> {
-                    if (!f.isSuccess()) {
+                    if (f.isSuccess()) {
+                        ((QuicChannel) f.getNow()).closeFuture().addListener(closed -> dialledPeers.remove(clientKey));
+                    } else {
+                        dialledPeers.remove(clientKey);
                         result.completeExceptionally(new IOException("QUIC dial to " + address + " failed: " + describe(f.cause()), f.cause()));
                     }
                 });
@@ -170,7 +224,15 @@ public final class QuicTransport implements Transport {
         return dialSockets.computeIfAbsent(ipv6, v6 -> {
             CompletableFuture<Channel> socket = new CompletableFuture<>();
             ChannelHandler codec = configure(new QuicClientCodecBuilder()).sslContext(clientSsl).build();
-            new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
+            new Bootstrap().group(group).channel(NioDatagramChannel.class)
+                    .handler(new ChannelInitializer<DatagramChannel>() {
+                        @Override
+                        protected void initChannel(DatagramChannel channel) {
+                            channel.pipeline().addLast(
+                                    new IncomingResetRouter(connectionIds, remote -> ourIdsTowards(channel, remote),
+                                            id -> dialledPeers.get(ByteBuffer.wrap(id))), codec);
+                        }
+                    })
                     .bind(new InetSocketAddress(v6 ? "::" : "0.0.0.0", 0))
                     .addListener((ChannelFuture f) -> {
                         if (f.isSuccess()) {
@@ -183,6 +245,19 @@ public final class QuicTransport implements Transport {
                     });
             return socket;
         });
+    }
+
+    /** The ids our outbound connections on {@code socket} to {@code remote} go by. */
+    private List<byte[]> ourIdsTowards(Channel socket, InetSocketAddress remote) {
+        List<byte[]> ids = new ArrayList<>(1);
+        for (QuicConnection connection : connections) {
+            QuicChannel channel = connection.channel();
+            byte[] id = channel.attr(CLIENT_ID).get();
+            if (id != null && channel.parent() == socket && remote.equals(channel.remoteSocketAddress())) {
+                ids.add(id);
+            }
+        }
+        return ids;
     }
 
     private <B extends QuicCodecBuilder<B>> B configure(B builder) {
@@ -203,6 +278,111 @@ public final class QuicTransport implements Transport {
         }
         sockets.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         dialSockets.clear();
+        listeningSockets.clear();
+    }
+
+    /**
+     * An inbound connection as a restarted node needs to remember it to end it with a stateless
+     * reset at start: the peer's UDP address and the connection id this node gave it during the
+     * handshake. Neither is secret (both crossed the wire in the clear); the reset token is
+     * recomputed from the id with the key derived from the host key.
+     *
+     * @param peer the address the peer sends from
+     * @param connectionId our handshake connection id, 20 bytes
+     */
+    public record RememberedConnection(InetSocketAddress peer, byte[] connectionId) {
+        public RememberedConnection {
+            Objects.requireNonNull(peer, "peer");
+            connectionId = connectionId.clone();
+        }
+
+        @Override
+        public byte[] connectionId() {
+            return connectionId.clone();
+        }
+    }
+
+    /** The inbound connections open now, as {@link #resetRemembered} wants them after a restart. */
+    public List<RememberedConnection> connectionsToRemember() {
+        List<RememberedConnection> remembered = new ArrayList<>();
+        for (QuicConnection connection : connections) {
+            QuicChannel channel = connection.channel();
+            byte[] id = channel.attr(SERVER_ID).get();
+            if (id != null && channel.remoteSocketAddress() instanceof InetSocketAddress peer) {
+                remembered.add(new RememberedConnection(peer, id));
+            }
+        }
+        return remembered;
+    }
+
+    /**
+     * Ends connections that peers still hold from an earlier run of this identity: sends one
+     * stateless reset for each, from the listener of the peer's address family, without waiting
+     * for the peer's next packet (quinn, under js- and rust-libp2p, and our own dialer match a
+     * reset by its sender and token, not by what it answers). Call it once the listeners are up.
+     * Ids not issued by an earlier run of this identity are skipped; the resets count against the
+     * node's global reset budget (100 at once, then 100 a second), beyond which they are skipped.
+     *
+     * @return how many resets went out
+     */
+    public int resetRemembered(Collection<RememberedConnection> remembered) {
+        int sent = 0;
+        for (RememberedConnection connection : remembered) {
+            byte[] id = connection.connectionId;
+            Channel socket = listenerFor(connection.peer());
+            if (socket == null || connectionIds.classify(id) != ConnectionIds.Origin.EARLIER_RUN_SERVER
+                    || !resetLimiter.tryAcquireGlobal()) {
+                continue;
+            }
+            byte[] reset = StatelessResetHandler.unsolicitedReset(random, resetKeys.token(id));
+            // From the first handler on: straight to the socket, past the codec.
+            resetsSent.incrementAndGet();
+            socket.pipeline().firstContext().writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reset), connection.peer()));
+            sent++;
+        }
+        log.debug("Sent {} stateless resets for {} remembered connections", sent, remembered.size());
+        return sent;
+    }
+
+    private Channel listenerFor(InetSocketAddress peer) {
+        boolean ipv6 = peer.getAddress() instanceof Inet6Address;
+        for (Channel socket : listeningSockets) {
+            if (socket.isActive() && socket.localAddress() instanceof InetSocketAddress local
+                    && (local.getAddress() instanceof Inet6Address) == ipv6) {
+                return socket;
+            }
+        }
+        return null;
+    }
+
+    /** How many stateless resets the listeners have sent. */
+    long statelessResetsSent() {
+        return resetsSent.get();
+    }
+
+    /** For tests: the listeners' UDP sockets. */
+    List<Channel> listeningSocketsForTest() {
+        return listeningSockets;
+    }
+
+    /**
+     * For tests: dies as a crashed process would, without a word to any peer. Every socket
+     * silently drops what it would still send (quiche's CONNECTION_CLOSE frames) and closes.
+     */
+    void crashForTest() {
+        for (Channel socket : sockets) {
+            socket.eventLoop().submit(() -> socket.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+                @Override
+                public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                    ReferenceCountUtil.release(msg);
+                    promise.trySuccess();
+                }
+            })).syncUninterruptibly();
+        }
+        connections.clear();
+        sockets.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        dialSockets.clear();
+        listeningSockets.clear();
     }
 
     private void track(QuicConnection connection) {
@@ -212,9 +392,19 @@ public final class QuicTransport implements Transport {
 
     /** Authenticates a peer that dialled us once its handshake completes. */
     private final class InboundConnectionHandler extends ConnectionHandler {
+        private final ServerConnectionIdGenerator idGenerator;
+
+        InboundConnectionHandler(ServerConnectionIdGenerator idGenerator) {
+            this.idGenerator = idGenerator;
+        }
+
         @Override
         public void channelActive(io.netty.channel.ChannelHandlerContext ctx) throws Exception {
             QuicChannel channel = (QuicChannel) ctx.channel();
+            byte[] handshakeId = idGenerator.takeHandshakeId(channel.localAddress());
+            if (handshakeId != null) {
+                channel.attr(SERVER_ID).set(handshakeId);
+            }
             try {
                 QuicConnection connection = QuicConnection.adopt(channel, this, io.github.p2pboot.swarm.Direction.INBOUND);
                 track(connection);
