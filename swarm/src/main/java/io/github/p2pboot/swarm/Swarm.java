@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A libp2p node: it listens on its transports, dials peers, keeps the authenticated connections,
  * negotiates a protocol for every stream, and serves the registered protocols. Ping and identify
- * are always served; keep-alive pings run on every connection.
+ * are always served; liveness pings run on every connection.
  *
  * <pre>{@code
  * Swarm swarm = new Swarm(SwarmConfig.builder(PrivateKey.generateEd25519())
@@ -58,7 +58,7 @@ public final class Swarm implements AutoCloseable {
     private final List<SwarmListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Multiaddr> listenAddresses = new CopyOnWriteArrayList<>();
     private final Identify identify;
-    private final KeepAlive keepAlive;
+    private final Liveness liveness;
     private volatile EventLoopGroup group;
     private volatile List<Transport> transports = List.of();
     private volatile boolean running;
@@ -68,11 +68,11 @@ public final class Swarm implements AutoCloseable {
         this.localPeerId = PeerId.fromPublicKey(config.hostKey().publicKey());
         this.identify = new Identify(config.hostKey().publicKey(), this::protocols, this::listenAddresses,
                 config.agentVersion(), this::peerIdentified);
-        this.keepAlive = new KeepAlive(config.quic().keepAliveInterval());
+        this.liveness = new Liveness(config.quic().liveness(), config.tcp().liveness(), LivenessEvents.DEBUG_LOG);
         registerProtocol(Ping.handler());
         identify.handlers().forEach(this::registerProtocol);
         listeners.add(identify);
-        listeners.add(keepAlive);
+        listeners.add(liveness);
     }
 
     public SwarmConfig config() {
@@ -85,6 +85,10 @@ public final class Swarm implements AutoCloseable {
 
     public PeerStore peerStore() {
         return peerStore;
+    }
+
+    Liveness liveness() {
+        return liveness;
     }
 
     /**
