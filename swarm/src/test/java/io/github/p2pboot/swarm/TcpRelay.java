@@ -21,6 +21,7 @@ public final class TcpRelay implements AutoCloseable {
     private final ServerSocket listener;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
+    private final java.util.concurrent.atomic.AtomicLong firstFrozenFromClient = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean frozen;
     private volatile boolean closed;
 
@@ -56,15 +57,20 @@ public final class TcpRelay implements AutoCloseable {
                 toServer.setTcpNoDelay(true);
                 sockets.add(fromClient);
                 sockets.add(toServer);
-                pipe(fromClient, toServer);
-                pipe(toServer, fromClient);
+                pipe(fromClient, toServer, true);
+                pipe(toServer, fromClient, false);
             } catch (IOException e) {
                 return;
             }
         }
     }
 
-    private void pipe(Socket from, Socket to) {
+    /** {@link System#nanoTime()} of the first client bytes swallowed after {@link #freeze()}, or 0. */
+    public long firstFrozenFromClient() {
+        return firstFrozenFromClient.get();
+    }
+
+    private void pipe(Socket from, Socket to, boolean fromTheClient) {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[16 * 1024];
             try {
@@ -73,6 +79,9 @@ public final class TcpRelay implements AutoCloseable {
                 int read;
                 while ((read = in.read(buffer)) != -1) {
                     if (frozen) {
+                        if (fromTheClient) {
+                            firstFrozenFromClient.compareAndSet(0, System.nanoTime());
+                        }
                         // Swallow what arrives: the sender's TCP sees it acknowledged, and no
                         // answer ever comes, as from a peer that hangs or is cut off.
                         continue;

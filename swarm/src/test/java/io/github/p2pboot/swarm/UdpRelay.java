@@ -37,6 +37,7 @@ public final class UdpRelay implements AutoCloseable {
     private final Thread fromServer;
     private final AtomicLong forwarded = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong firstBlackholedFromClient = new AtomicLong();
     private volatile InetSocketAddress client;
     private volatile boolean blackhole;
     private volatile boolean closed;
@@ -74,6 +75,11 @@ public final class UdpRelay implements AutoCloseable {
         blackhole = on;
     }
 
+    /** {@link System#nanoTime()} of the first client datagram the blackhole swallowed, or 0. */
+    public long firstBlackholedFromClient() {
+        return firstBlackholedFromClient.get();
+    }
+
     public long forwarded() {
         return forwarded.get();
     }
@@ -106,6 +112,9 @@ public final class UdpRelay implements AutoCloseable {
             }
             if (drop) {
                 dropped.incrementAndGet();
+                if (blackhole && fromTheClient) {
+                    firstBlackholedFromClient.compareAndSet(0, System.nanoTime());
+                }
                 continue;
             }
             byte[] data = Arrays.copyOfRange(packet.getData(), packet.getOffset(), packet.getOffset() + packet.getLength());
