@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
  * ({@link LivenessEvents#suspect}) and the next probe goes out at once. An answer, even one that
  * comes after its ping's deadline, clears the suspicion ({@link LivenessEvents#recovered}) and is
  * a round-trip sample. {@link LivenessSettings#failures()} misses in a row close the connection
- * with {@link CloseCause.Kind#KEEP_ALIVE_TIMEOUT}.
+ * with {@link CloseCause.Kind#KEEP_ALIVE_TIMEOUT}. A stream that fails to open is a miss too, but
+ * the probe after it waits for its deadline, so that failures that come at once do not add up
+ * within microseconds. A peer that refuses the ping protocol has answered: its connection is no
+ * longer pinged, rather than closed.
  *
  * <p>The deadline of a ping follows the measured round-trip time, the way TCP's retransmission
  * timeout and QUIC's probe timeout do (RFC 6298 smoothing: {@code srtt} and {@code rttvar}):
@@ -148,6 +151,7 @@ final class Liveness implements SwarmListener {
 
         void stop() {
             stopped = true;
+            monitors.remove(connection, this);
             if (ticker != null) {
                 ticker.cancel(false);
             }
@@ -230,10 +234,25 @@ final class Liveness implements SwarmListener {
                 settle(probe);
                 return;
             }
-            missed(probe, "ping failed: " + cause.getMessage());
+            if (cause instanceof PingStream.NotSupportedException) {
+                // An answer, and one that will not change: this connection goes unwatched (its
+                // transport's own timeouts remain) rather than closed for a protocol it lacks.
+                log.debug("Not pinging {}: {}", connection, cause.getMessage());
+                settle(probe);
+                stop();
+                return;
+            }
+            // A stream that cannot be opened is a miss, but the next probe waits out this one's
+            // deadline: a failure that comes at once (a stream limit, say) must not add up to
+            // three misses within microseconds.
+            missed(probe, "ping failed: " + cause.getMessage(), false);
         }
 
         void missed(Probe probe, String why) {
+            missed(probe, why, true);
+        }
+
+        void missed(Probe probe, String why, boolean probeAtOnce) {
             if (stopped || probe.settled) {
                 return;
             }
@@ -252,7 +271,17 @@ final class Liveness implements SwarmListener {
                 suspect = true;
                 events.suspect(connection, why);
             }
-            probe();
+            if (probeAtOnce) {
+                probe();
+            } else {
+                // Held as the pending probe, so that neither the interval nor probeNow adds one.
+                Probe wait = new Probe(probe.timeoutNanos);
+                pending = wait;
+                wait.timer = loop.schedule(() -> {
+                    settle(wait);
+                    probe();
+                }, probe.timeoutNanos, TimeUnit.NANOSECONDS);
+            }
         }
 
         void settle(Probe probe) {

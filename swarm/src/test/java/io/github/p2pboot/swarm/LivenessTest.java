@@ -221,6 +221,25 @@ class LivenessTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void peerThatDoesNotServePingIsNeitherSuspectedNorClosed(Kind kind) throws Exception {
+        Swarm a = start(kind, RARE);
+        Swarm b = start(kind, RARE);
+        b.unregisterProtocol(Ping.PROTOCOL_ID);
+        LivenessSettings settings = new LivenessSettings(Duration.ofMillis(200), Duration.ofMillis(60), 3);
+        RecordingEvents events = new RecordingEvents();
+        Liveness liveness = new Liveness(settings, settings, events);
+        a.addListener(liveness);
+        SwarmConnection connection = dial(a, b);
+
+        // The refusal is an answer: the connection is no longer watched, and stays open.
+        await().atMost(WAIT).until(() -> liveness.pingTimeout(connection) == null);
+        assertThat(events.suspects).isEmpty();
+        assertThat(connection.isOpen()).isTrue();
+        assertThatThrownBy(() -> Ping.ping(connection).get(10, TimeUnit.SECONDS)).hasMessageContaining("supports none of");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void keptPingStreamReopensWhenThePeerEndsIt(Kind kind) throws Exception {
         Swarm a = start(kind, RARE);
         Swarm b = start(kind, RARE);

@@ -1,5 +1,6 @@
 package io.github.p2pboot.protocol.ping;
 
+import io.github.p2pboot.multistream.ProtocolNegotiationException;
 import io.github.p2pboot.swarm.Connection;
 import io.github.p2pboot.swarm.Stream;
 import io.netty.buffer.ByteBuf;
@@ -54,8 +55,9 @@ public final class PingStream implements AutoCloseable {
     /**
      * Sends one ping on the kept stream, opening the stream first if needed, and completes with
      * the round-trip time from the write of the payload to the arrival of its echo. Fails if the
-     * stream cannot be opened, ends before answering anything, or echoes other bytes (the stream is
-     * then closed and the next ping opens another), or if this {@code PingStream} is closed.
+     * stream cannot be opened ({@link NotSupportedException} if the peer does not serve ping), ends
+     * before answering anything ({@link StreamEndedException}), or echoes other bytes (the stream
+     * is then closed and the next ping opens another), or if this {@code PingStream} is closed.
      */
     public CompletableFuture<Duration> ping() {
         PendingPing ping = new PendingPing(Ping.payload());
@@ -160,7 +162,11 @@ public final class PingStream implements AutoCloseable {
         }
         if (!failed.isEmpty()) {
             Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
-            IOException openFailed = new IOException("could not open a ping stream to " + connection.remotePeer() + ": " + cause.getMessage(), cause);
+            // The dialer's words for an "na" to every proposal: the peer is there, it just does
+            // not serve ping (js-libp2p's ping is an optional service).
+            IOException openFailed = cause instanceof ProtocolNegotiationException && String.valueOf(cause.getMessage()).contains("supports none of")
+                    ? new NotSupportedException("peer " + connection.remotePeer() + " does not serve " + Ping.PROTOCOL_ID, cause)
+                    : new IOException("could not open a ping stream to " + connection.remotePeer() + ": " + cause.getMessage(), cause);
             failed.forEach(p -> p.rtt.completeExceptionally(openFailed));
         }
     }
@@ -226,6 +232,13 @@ public final class PingStream implements AutoCloseable {
         StreamEndedException ended = new StreamEndedException(cause.getMessage());
         failed.forEach(p -> p.rtt.completeExceptionally(ended));
         completions.forEach(Runnable::run);
+    }
+
+    /** The peer refused to negotiate {@value Ping#PROTOCOL_ID}: it is there, but does not serve ping. */
+    public static final class NotSupportedException extends IOException {
+        NotSupportedException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** The peer ended or reset the ping stream before the echo of a ping came back. */
