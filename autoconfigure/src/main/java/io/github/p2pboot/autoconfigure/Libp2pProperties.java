@@ -118,8 +118,14 @@ public class Libp2pProperties {
         /** A connection that receives nothing for this long is closed; the smaller of both peers' values applies. */
         private Duration maxIdleTimeout = Duration.ofSeconds(10);
 
-        /** How often each connection is pinged; a peer that does not answer within one interval is dropped. Must be shorter than max-idle-timeout. */
-        private Duration keepAliveInterval = Duration.ofSeconds(5);
+        /** How often each QUIC connection is pinged (one kept ping stream per connection). Must be shorter than max-idle-timeout. */
+        private Duration keepAliveInterval = Duration.ofSeconds(1);
+
+        /** The floor of the per-ping timeout, which otherwise follows the measured round trip (2·srtt + 4·rttvar + 25 ms, at most the interval). */
+        private Duration minPingTimeout = Duration.ofMillis(60);
+
+        /** Pings in a row that may go unanswered before the connection is closed (1 to 10); the first miss makes it suspect and sends the next ping at once. */
+        private int pingFailures = 3;
 
         /** How long a dial may take to finish the QUIC and TLS handshake. */
         private Duration handshakeTimeout = Duration.ofSeconds(10);
@@ -141,6 +147,22 @@ public class Libp2pProperties {
 
         public void setKeepAliveInterval(Duration keepAliveInterval) {
             this.keepAliveInterval = keepAliveInterval;
+        }
+
+        public Duration getMinPingTimeout() {
+            return minPingTimeout;
+        }
+
+        public void setMinPingTimeout(Duration minPingTimeout) {
+            this.minPingTimeout = minPingTimeout;
+        }
+
+        public int getPingFailures() {
+            return pingFailures;
+        }
+
+        public void setPingFailures(int pingFailures) {
+            this.pingFailures = pingFailures;
         }
 
         public Duration getHandshakeTimeout() {
@@ -171,6 +193,15 @@ public class Libp2pProperties {
         /** How many concurrent streams a peer may open on one TCP connection. */
         private int maxStreams = 256;
 
+        /** How often each TCP connection is pinged (one kept ping stream per connection), so that a peer that vanished without closing is noticed. */
+        private Duration keepAliveInterval = Duration.ofSeconds(1);
+
+        /** The floor of the per-ping timeout, which otherwise follows the measured round trip (2·srtt + 4·rttvar + 200 ms, at most the interval). */
+        private Duration minPingTimeout = Duration.ofMillis(60);
+
+        /** Pings in a row that may go unanswered before the connection is closed (1 to 10); the first miss makes it suspect and sends the next ping at once. */
+        private int pingFailures = 3;
+
         public boolean isEnabled() {
             return enabled;
         }
@@ -193,6 +224,30 @@ public class Libp2pProperties {
 
         public void setMaxStreams(int maxStreams) {
             this.maxStreams = maxStreams;
+        }
+
+        public Duration getKeepAliveInterval() {
+            return keepAliveInterval;
+        }
+
+        public void setKeepAliveInterval(Duration keepAliveInterval) {
+            this.keepAliveInterval = keepAliveInterval;
+        }
+
+        public Duration getMinPingTimeout() {
+            return minPingTimeout;
+        }
+
+        public void setMinPingTimeout(Duration minPingTimeout) {
+            this.minPingTimeout = minPingTimeout;
+        }
+
+        public int getPingFailures() {
+            return pingFailures;
+        }
+
+        public void setPingFailures(int pingFailures) {
+            this.pingFailures = pingFailures;
         }
     }
 

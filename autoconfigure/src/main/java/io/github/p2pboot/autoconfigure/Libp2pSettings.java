@@ -9,6 +9,7 @@ import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.peerstore.FilePeerStore;
 import io.github.p2pboot.peerstore.InMemoryPeerStore;
 import io.github.p2pboot.peerstore.PeerStore;
+import io.github.p2pboot.swarm.LivenessSettings;
 import io.github.p2pboot.swarm.QuicSettings;
 import io.github.p2pboot.swarm.SwarmConfig;
 import io.github.p2pboot.swarm.TcpSettings;
@@ -91,7 +92,8 @@ final class Libp2pSettings {
     private static TcpSettings tcp(Libp2pProperties.Tcp tcp) {
         positive("libp2p.tcp.handshake-timeout", tcp.getHandshakeTimeout());
         atLeast("libp2p.tcp.max-streams", tcp.getMaxStreams(), 1);
-        return new TcpSettings(tcp.isEnabled(), tcp.getHandshakeTimeout(), tcp.getMaxStreams());
+        LivenessSettings liveness = liveness("libp2p.tcp", tcp.getKeepAliveInterval(), tcp.getMinPingTimeout(), tcp.getPingFailures());
+        return new TcpSettings(tcp.isEnabled(), tcp.getHandshakeTimeout(), tcp.getMaxStreams(), liveness);
     }
 
     private static QuicSettings quic(Libp2pProperties.Quic quic) {
@@ -104,7 +106,25 @@ final class Libp2pSettings {
                     "Set libp2p.quic.keep-alive-interval to at most half of libp2p.quic.max-idle-timeout.");
         }
         atLeast("libp2p.quic.max-streams", quic.getMaxStreams(), 1);
-        return new QuicSettings(quic.getMaxIdleTimeout(), quic.getKeepAliveInterval(), quic.getHandshakeTimeout(), quic.getMaxStreams());
+        LivenessSettings liveness = liveness("libp2p.quic", quic.getKeepAliveInterval(), quic.getMinPingTimeout(), quic.getPingFailures());
+        return new QuicSettings(quic.getMaxIdleTimeout(), liveness, quic.getHandshakeTimeout(), quic.getMaxStreams());
+    }
+
+    /** A transport's {@code keep-alive-interval}, {@code min-ping-timeout} and {@code ping-failures}. */
+    private static LivenessSettings liveness(String prefix, Duration interval, Duration minPingTimeout, int failures) {
+        positive(prefix + ".keep-alive-interval", interval);
+        positive(prefix + ".min-ping-timeout", minPingTimeout);
+        if (minPingTimeout.compareTo(interval) > 0) {
+            throw new Libp2pConfigurationException(prefix + ".min-ping-timeout", minPingTimeout,
+                    "is longer than " + prefix + ".keep-alive-interval (" + interval + "), which caps every ping's timeout",
+                    "Set " + prefix + ".min-ping-timeout to at most " + prefix + ".keep-alive-interval, e.g. 60ms.");
+        }
+        if (failures < 1 || failures > LivenessSettings.MAX_FAILURES) {
+            throw new Libp2pConfigurationException(prefix + ".ping-failures", failures,
+                    "must be from 1 to " + LivenessSettings.MAX_FAILURES,
+                    "Set " + prefix + ".ping-failures to e.g. 3: the first miss makes the connection suspect, the third closes it.");
+        }
+        return new LivenessSettings(interval, minPingTimeout, failures);
     }
 
     /** The bootstrap peers, each with its {@code /p2p} id. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.p2pboot.identity.KeyFile;
 import io.github.p2pboot.identity.PeerId;
+import io.github.p2pboot.swarm.LivenessSettings;
 import io.github.p2pboot.swarm.ProtocolHandler;
 import io.github.p2pboot.swarm.Stream;
 import io.github.p2pboot.swarm.Swarm;
@@ -41,7 +42,8 @@ class Libp2pAutoConfigurationTest {
             assertThat(swarm.isRunning()).isTrue();
             assertThat(swarm.listenAddresses()).hasSize(1);
             assertThat(swarm.config().quic().maxIdleTimeout()).isEqualTo(Duration.ofSeconds(10));
-            assertThat(swarm.config().quic().keepAliveInterval()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(swarm.config().quic().liveness()).isEqualTo(new LivenessSettings(Duration.ofSeconds(1), Duration.ofMillis(60), 3));
+            assertThat(swarm.config().tcp().liveness()).isEqualTo(new LivenessSettings(Duration.ofSeconds(1), Duration.ofMillis(60), 3));
             // Server mode by default: the DHT protocol is served and advertised.
             assertThat(swarm.protocols()).contains("/ipfs/kad/1.0.0");
         });
@@ -98,6 +100,8 @@ class Libp2pAutoConfigurationTest {
         runner.withPropertyValues(
                 "libp2p.quic.max-idle-timeout=3s", "libp2p.quic.keep-alive-interval=300ms", "libp2p.quic.handshake-timeout=4s",
                 "libp2p.quic.max-streams=64", "libp2p.tcp.enabled=false", "libp2p.tcp.handshake-timeout=7s", "libp2p.tcp.max-streams=32",
+                "libp2p.quic.min-ping-timeout=80ms", "libp2p.quic.ping-failures=2",
+                "libp2p.tcp.keep-alive-interval=2s", "libp2p.tcp.min-ping-timeout=150ms", "libp2p.tcp.ping-failures=4",
                 "libp2p.kademlia.protocol=/mynet/kad/1.0.0", "libp2p.kademlia.mode=client", "libp2p.kademlia.query-timeout=30s",
                 "libp2p.kademlia.replication-factor=4", "libp2p.kademlia.parallelism=5", "libp2p.kademlia.bootstrap-interval=1m",
                 "libp2p.kademlia.record-ttl=2h",
@@ -123,7 +127,8 @@ class Libp2pAutoConfigurationTest {
                     assertThat(p.getReconnect().getMaxAttempts()).isEqualTo(7);
                     SwarmConfig config = context.getBean(SwarmConfig.class);
                     assertThat(config.quic().maxIdleTimeout()).isEqualTo(Duration.ofSeconds(3));
-                    assertThat(config.quic().keepAliveInterval()).isEqualTo(Duration.ofMillis(300));
+                    assertThat(config.quic().liveness()).isEqualTo(new LivenessSettings(Duration.ofMillis(300), Duration.ofMillis(80), 2));
+                    assertThat(config.tcp().liveness()).isEqualTo(new LivenessSettings(Duration.ofSeconds(2), Duration.ofMillis(150), 4));
                     assertThat(config.quic().handshakeTimeout()).isEqualTo(Duration.ofSeconds(4));
                     assertThat(config.quic().maxStreams()).isEqualTo(64);
                     assertThat(config.tcp().enabled()).isFalse();
@@ -175,6 +180,18 @@ class Libp2pAutoConfigurationTest {
     @Test
     void keepAliveNotShorterThanIdleTimeoutNamesTheProperty() {
         assertFailure(runner.withPropertyValues("libp2p.quic.keep-alive-interval=20s"), "libp2p.quic.keep-alive-interval", "max-idle-timeout");
+    }
+
+    @Test
+    void pingTimeoutFloorAboveTheIntervalNamesTheProperty() {
+        assertFailure(runner.withPropertyValues("libp2p.tcp.keep-alive-interval=500ms", "libp2p.tcp.min-ping-timeout=1s"),
+                "libp2p.tcp.min-ping-timeout", "libp2p.tcp.keep-alive-interval");
+    }
+
+    @Test
+    void pingFailuresOutOfRangeNamesTheProperty() {
+        assertFailure(runner.withPropertyValues("libp2p.quic.ping-failures=0"), "libp2p.quic.ping-failures", "from 1 to 10");
+        assertFailure(runner.withPropertyValues("libp2p.tcp.ping-failures=11"), "libp2p.tcp.ping-failures", "from 1 to 10");
     }
 
     @Test

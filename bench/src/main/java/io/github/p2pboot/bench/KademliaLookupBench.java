@@ -7,6 +7,7 @@ import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.kademlia.KademliaConfig;
 import io.github.p2pboot.kademlia.QueryResult;
 import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.swarm.LivenessSettings;
 import io.github.p2pboot.swarm.QuicSettings;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmConfig;
@@ -44,7 +45,7 @@ public final class KademliaLookupBench {
             // A long keep-alive: with hundreds of connections per node in one JVM, 5-second pings
             // would measure the pings, not the lookups.
             Swarm swarm = new Swarm(SwarmConfig.builder(PrivateKey.generateEd25519()).ioThreads(1)
-                    .quic(new QuicSettings(Duration.ofMinutes(5), Duration.ofMinutes(2), Duration.ofSeconds(10), 256))
+                    .quic(new QuicSettings(Duration.ofMinutes(5), LivenessSettings.QUIC_DEFAULTS.withInterval(Duration.ofMinutes(2)), Duration.ofSeconds(10), 256))
                     .listen("/ip4/127.0.0.1/udp/0/quic-v1").build());
             swarm.start();
             Kademlia dht = new Kademlia(swarm, config);

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A libp2p node: it listens on its transports, dials peers, keeps the authenticated connections,
  * negotiates a protocol for every stream, and serves the registered protocols. Ping and identify
- * are always served; keep-alive pings run on every connection.
+ * are always served; liveness pings run on every connection.
  *
  * <pre>{@code
  * Swarm swarm = new Swarm(SwarmConfig.builder(PrivateKey.generateEd25519())
@@ -61,8 +61,7 @@ public final class Swarm implements AutoCloseable {
     private final List<SwarmListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Multiaddr> listenAddresses = new CopyOnWriteArrayList<>();
     private final Identify identify;
-    private final KeepAlive keepAlive;
-    private final KeepAlive liveness;
+    private final Liveness liveness;
     private volatile EventLoopGroup group;
     private volatile List<Transport> transports = List.of();
     private volatile boolean running;
@@ -74,12 +73,21 @@ public final class Swarm implements AutoCloseable {
         this.peerStore = config.peerStore();
         this.identify = new Identify(config.hostKey().publicKey(), this::protocols, this::listenAddresses,
                 config.agentVersion(), this::peerIdentified);
-        this.keepAlive = new KeepAlive(config.quic().keepAliveInterval());
-        this.liveness = keepAlive;
+        this.liveness = new Liveness(config.quic().liveness(), config.tcp().liveness(), new LivenessEvents() {
+            @Override
+            public void suspect(SwarmConnection connection, String why) {
+                suspected(connection, why);
+            }
+
+            @Override
+            public void recovered(SwarmConnection connection) {
+                Swarm.this.recovered(connection);
+            }
+        });
         registerProtocol(Ping.handler());
         identify.handlers().forEach(this::registerProtocol);
         listeners.add(identify);
-        listeners.add(keepAlive);
+        listeners.add(liveness);
     }
 
     public SwarmConfig config() {
@@ -92,6 +100,10 @@ public final class Swarm implements AutoCloseable {
 
     public PeerStore peerStore() {
         return peerStore;
+    }
+
+    Liveness liveness() {
+        return liveness;
     }
 
     /**
@@ -375,12 +387,9 @@ public final class Swarm implements AutoCloseable {
         if (!older.isOpen()) {
             return;
         }
-        liveness.probe(older).whenComplete((alive, error) -> {
-            if (error != null && older.isOpen()) {
-                log.debug("{} did not answer after its peer connected anew: closing it as stale", older);
-                older.close(new CloseCause(CloseCause.Kind.KEEP_ALIVE_TIMEOUT,
-                        "stale: no answer to a ping after the peer connected anew (" + StaggeredDial.unwrap(error).getMessage() + ")"));
-            } else if (error == null) {
+        // A miss makes the older one suspect, and a suspect with a healthy sibling closes at once.
+        liveness.probeNow(older).thenAccept(answered -> {
+            if (answered && older.isOpen()) {
                 supersedeDuplicates(older.remotePeer());
             }
         });
@@ -457,7 +466,7 @@ public final class Swarm implements AutoCloseable {
      */
     private void streamFailed(SwarmConnection connection) {
         if (connection.isOpen()) {
-            liveness.probe(connection);
+            liveness.probeNow(connection);
         }
     }
 

@@ -10,19 +10,27 @@ import java.util.Objects;
  * @param enabled whether the node dials and listens on TCP at all
  * @param handshakeTimeout how long the whole upgrade (TCP connect, Noise, Yamux) may take
  * @param maxStreams how many concurrent streams a peer may open on one connection
+ * @param liveness how TCP connections are pinged so that a silent peer is noticed (TCP itself
+ *     would notice only after minutes of retransmissions)
  */
-public record TcpSettings(boolean enabled, Duration handshakeTimeout, int maxStreams) {
+public record TcpSettings(boolean enabled, Duration handshakeTimeout, int maxStreams, LivenessSettings liveness) {
 
-    public static final TcpSettings DEFAULTS = new TcpSettings(true, Duration.ofSeconds(10), 256);
+    public static final TcpSettings DEFAULTS = new TcpSettings(true, Duration.ofSeconds(10), 256, LivenessSettings.TCP_DEFAULTS);
 
     /** TCP neither dialled nor listened on. */
-    public static final TcpSettings DISABLED = new TcpSettings(false, DEFAULTS.handshakeTimeout(), DEFAULTS.maxStreams());
+    public static final TcpSettings DISABLED = new TcpSettings(false, DEFAULTS.handshakeTimeout(), DEFAULTS.maxStreams(), DEFAULTS.liveness());
+
+    /** These settings with other liveness settings. */
+    public TcpSettings withLiveness(LivenessSettings liveness) {
+        return new TcpSettings(enabled, handshakeTimeout, maxStreams, liveness);
+    }
 
     /**
      * @throws IllegalArgumentException naming the setting that is out of range
      */
     public TcpSettings {
         Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+        Objects.requireNonNull(liveness, "liveness");
         QuicSettings.requirePositive("handshakeTimeout", handshakeTimeout);
         if (maxStreams < 1) {
             throw new IllegalArgumentException("maxStreams must be at least 1, got " + maxStreams);

@@ -3,6 +3,8 @@ package io.github.p2pboot.kademlia;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.p2pboot.identity.PeerId;
+import io.github.p2pboot.swarm.LivenessSettings;
+import io.github.p2pboot.swarm.QuicSettings;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.TestSwarms;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +29,12 @@ class KademliaNetworkTest {
     static void buildNetwork() throws Exception {
         KademliaConfig config = KademliaConfig.builder().replicationFactor(4).parallelism(3)
                 .queryTimeout(Duration.ofSeconds(20)).build();
+        // Pings every 5 s that close only after 3 s of silence: fifty nodes in one JVM on a small
+        // machine stall each other for longer than the default liveness (a ping a second, 60 ms
+        // floor) forgives, and this test is about lookups, as KademliaLookupBench notes.
+        LivenessSettings liveness = new LivenessSettings(Duration.ofSeconds(5), Duration.ofSeconds(1), 3);
         for (int i = 0; i < NODES; i++) {
-            Swarm swarm = swarms.start();
+            Swarm swarm = swarms.start(b -> b.quic(QuicSettings.DEFAULTS.withLiveness(liveness)));
             Kademlia dht = new Kademlia(swarm, config);
             dht.start();
             nodes.add(swarm);

@@ -71,7 +71,7 @@ class PeerKeeperTest {
         String listen = bootstrap.listenAddresses().get(0).toString();
         bootstrap.close();
         Swarm node = swarms.start(b -> b.listen(TestSwarms.LOOPBACK_QUIC)
-                .quic(new io.github.p2pboot.swarm.QuicSettings(Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMillis(300), 256)));
+                .quic(new io.github.p2pboot.swarm.QuicSettings(Duration.ofSeconds(10), io.github.p2pboot.swarm.LivenessSettings.QUIC_DEFAULTS, Duration.ofMillis(300), 256)));
         PeerKeeper keeper = keeper(node, PeerKeeperConfig.builder().bootstrapPeer(address)
                 .backOff(ReconnectBackOff.exponential(Duration.ofMillis(100), 2.0, Duration.ofMillis(400), 0.0, 0)).build(), null);
 

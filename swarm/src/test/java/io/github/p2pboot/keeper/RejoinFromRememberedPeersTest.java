@@ -7,6 +7,8 @@ import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.kademlia.KademliaConfig;
 import io.github.p2pboot.peerstore.FilePeerStore;
+import io.github.p2pboot.swarm.LivenessSettings;
+import io.github.p2pboot.swarm.QuicSettings;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.TestSwarms;
 import java.nio.file.Path;
@@ -27,6 +29,11 @@ class RejoinFromRememberedPeersTest {
 
     private static final int MEMBERS = 18;
     private static final int TARGET = 3;
+    /**
+     * Twenty nodes in one JVM on two cores stall each other beyond what the default liveness
+     * forgives; this test is about finding peers, not about noticing dead ones.
+     */
+    private static final QuicSettings QUIC = QuicSettings.DEFAULTS.withLiveness(new LivenessSettings(Duration.ofSeconds(5), Duration.ofSeconds(1), 3));
 
     @TempDir
     Path folder;
@@ -51,10 +58,10 @@ class RejoinFromRememberedPeersTest {
 
     @Test
     void aRestartedNodeRejoinsWithoutItsDeadBootstrapPeer() throws Exception {
-        Swarm bootstrap = swarms.start();
+        Swarm bootstrap = swarms.start(b -> b.quic(QUIC));
         Kademlia bootstrapDht = kademlia(bootstrap);
         for (int i = 0; i < MEMBERS; i++) {
-            Swarm member = swarms.start();
+            Swarm member = swarms.start(b -> b.quic(QUIC));
             Kademlia dht = kademlia(member);
             dht.addPeer(bootstrap.localPeerId(), bootstrap.listenAddresses());
             dht.bootstrap().get(30, TimeUnit.SECONDS);
@@ -66,7 +73,7 @@ class RejoinFromRememberedPeersTest {
 
         // The node's first life: it joins through the bootstrap peer and meets others.
         try (FilePeerStore store = FilePeerStore.open(storeFile, key.peerId())) {
-            Swarm first = swarms.start(key, b -> b.listen(TestSwarms.LOOPBACK_QUIC).peerStore(store));
+            Swarm first = swarms.start(key, b -> b.listen(TestSwarms.LOOPBACK_QUIC).quic(QUIC).peerStore(store));
             Kademlia dht = kademlia(first);
             PeerKeeperConfig joining = PeerKeeperConfig.builder().bootstrapPeer(TestSwarms.address(bootstrap)).targetPeers(2 * TARGET)
                     .discoveryInterval(Duration.ofMillis(500)).build();
@@ -85,7 +92,7 @@ class RejoinFromRememberedPeersTest {
         FilePeerStore store = FilePeerStore.open(storeFile, key.peerId());
         closeables.add(store);
         assertThat(store.recentlyConnected(10)).hasSizeGreaterThan(TARGET);
-        Swarm second = swarms.start(key, b -> b.listen(TestSwarms.LOOPBACK_QUIC).peerStore(store));
+        Swarm second = swarms.start(key, b -> b.listen(TestSwarms.LOOPBACK_QUIC).quic(QUIC).peerStore(store));
         Kademlia dht = kademlia(second);
         PeerKeeper keeper = new PeerKeeper(second, keeping, dht);
         closeables.add(0, keeper);

@@ -112,7 +112,7 @@ class ConnectionPoolTest {
     @Test
     void aFailedDialNamesEveryAddressAndItsError() throws Exception {
         Swarm a = swarms.start(b -> b.listen(TestSwarms.LOOPBACK_QUIC)
-                .quic(new QuicSettings(Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(1), 256)));
+                .quic(new QuicSettings(Duration.ofSeconds(10), LivenessSettings.QUIC_DEFAULTS, Duration.ofSeconds(1), 256)));
         Swarm b = swarms.start();
         int closedTcpPort;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

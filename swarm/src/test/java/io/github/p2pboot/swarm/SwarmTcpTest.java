@@ -117,7 +117,7 @@ class SwarmTcpTest {
     void dialByPeerIdPrefersQuicAndFallsBackToTcp() throws Exception {
         // A short handshake timeout, so the dead QUIC address fails fast.
         Swarm a = swarms.start(b -> b.listen(TestSwarms.LOOPBACK_QUIC).listen(TestSwarms.LOOPBACK_TCP)
-                .quic(new QuicSettings(Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(2), 256)));
+                .quic(new QuicSettings(Duration.ofSeconds(10), LivenessSettings.QUIC_DEFAULTS, Duration.ofSeconds(2), 256)));
         Swarm both = swarms.start(b -> b.listen(TestSwarms.LOOPBACK_QUIC).listen(TestSwarms.LOOPBACK_TCP));
         Swarm tcpOnly = startTcp();
         a.peerStore().addAddresses(both.localPeerId(), both.listenAddresses());

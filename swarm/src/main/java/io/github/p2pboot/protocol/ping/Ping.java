@@ -29,9 +29,20 @@ public final class Ping {
     private Ping() {
     }
 
-    /** Serves {@value #PROTOCOL_ID}: echoes every 32-byte payload until the peer closes. */
+    /**
+     * Serves {@value #PROTOCOL_ID}: echoes every 32-byte payload until the peer closes, so one
+     * stream serves any number of pings (a {@link PingStream} on the other side).
+     */
     public static ProtocolHandler handler() {
         return HANDLER;
+    }
+
+    /**
+     * A ping stream for {@code connection}, kept open and pinged on repeatedly; the stream opens
+     * with the first ping. Close it when done.
+     */
+    public static PingStream keptStream(Connection connection) {
+        return new PingStream(connection);
     }
 
     /** Pings the peer of {@code connection} once on a new stream and returns the round-trip time. */
@@ -39,9 +50,14 @@ public final class Ping {
         return connection.newStream(PROTOCOL_ID).thenCompose(Ping::ping);
     }
 
-    private static CompletableFuture<Duration> ping(Stream stream) {
+    static byte[] payload() {
         byte[] payload = new byte[PAYLOAD_SIZE];
         RANDOM.nextBytes(payload);
+        return payload;
+    }
+
+    private static CompletableFuture<Duration> ping(Stream stream) {
+        byte[] payload = payload();
         CompletableFuture<Duration> rtt = new CompletableFuture<>();
         long sentAt = System.nanoTime();
         stream.channel().pipeline().addLast(new FixedLengthFrameDecoder(PAYLOAD_SIZE), new SimpleChannelInboundHandler<ByteBuf>() {
