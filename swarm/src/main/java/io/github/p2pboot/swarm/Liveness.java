@@ -297,7 +297,10 @@ final class Liveness implements SwarmListener {
                 stop();
                 return;
             }
-            if (!suspect) {
+            // One miss alone is common on a lossy path and the probe that follows at once settles
+            // it; the swarm is told at the last miss before the close (the first when there is only
+            // one more to go), when replacing the connection is worth a dial.
+            if (!suspect && misses >= Math.max(1, settings.failures() - 1)) {
                 suspect = true;
                 events.suspect(connection, why);
             }

@@ -10,7 +10,10 @@ import org.slf4j.LoggerFactory;
  */
 interface LivenessEvents {
 
-    /** A ping went unanswered in time, or no ping stream could be opened; more probes follow. */
+    /**
+     * Pings went unanswered in time (or no ping stream could be opened) and one more miss closes
+     * the connection: with {@code failures} 3, after the second miss in a row. Probes go on.
+     */
     void suspect(SwarmConnection connection, String why);
 
     /** A suspect connection answered a ping after all (late, or the next probe). */

@@ -419,17 +419,19 @@ public final class Swarm implements AutoCloseable {
     }
 
     /**
-     * Liveness missed a ping on {@code suspect}: replace it without waiting to be sure. If another
-     * healthy connection to the peer is open, the suspect closes at once; otherwise a new one is
-     * dialled alongside, and the suspect closes once that is up. Until then it stays open, so a
-     * slow but alive connection is only ever replaced, never lost.
+     * Liveness is about to give up on {@code suspect}: replace it without waiting to be sure. If
+     * another healthy connection to the peer is open, new streams go there at once; otherwise a
+     * new one is dialled alongside and takes over once it is up. Either way the suspect is
+     * superseded, closing as soon as its streams are done (or when liveness gives up on it), so
+     * a slow but alive connection is only ever replaced, never lost, and its streams finish.
      */
     private void suspected(SwarmConnection suspect, String why) {
         suspect.suspect(true);
         PeerId peer = suspect.remotePeer();
         SwarmConnection preferred = pool.preferred(peer);
         if (preferred != null && preferred != suspect && !preferred.isSuspect()) {
-            replaced(suspect, why);
+            log.debug("{} is suspect ({}): {} takes over", suspect, why, preferred);
+            suspect.supersede();
             return;
         }
         List<Multiaddr> addresses = new ArrayList<>(peerStore.dialAddresses(peer));
@@ -441,18 +443,17 @@ public final class Swarm implements AutoCloseable {
         }
         log.debug("{} is suspect ({}): dialling {} alongside it", suspect, why, peer);
         dial(peer, addresses).whenComplete((fresh, error) -> {
-            if (fresh != null && fresh != suspect && suspect.isSuspect()) {
-                replaced(suspect, why);
+            if (fresh != null && fresh != suspect) {
+                if (suspect.isSuspect()) {
+                    log.debug("{} replaced by {}", suspect, fresh);
+                    suspect.supersede();
+                } else {
+                    supersedeDuplicates(peer);
+                }
             } else if (error != null) {
                 log.debug("Replacement dial of suspect {} failed: {}", suspect, StaggeredDial.unwrap(error).getMessage());
             }
         });
-    }
-
-    private static void replaced(SwarmConnection suspect, String why) {
-        if (suspect.isOpen()) {
-            suspect.close(new CloseCause(CloseCause.Kind.KEEP_ALIVE_TIMEOUT, "replaced by a new connection to the same peer after " + why));
-        }
     }
 
     /** A late answer came after all: the connection is healthy again. */

@@ -177,16 +177,14 @@ class LivenessTest {
         answerer.delay(delay);
         int pingsAtSwitch = answerer.pings();
 
-        // The first slow answer misses its deadline; it still arrives, clears the suspicion and
-        // raises the estimate above the delay.
-        await().atMost(WAIT).until(() -> !events.recovered.isEmpty());
+        // The first slow answer misses its deadline; it still arrives and raises the estimate
+        // above the delay (one miss alone does not make the connection suspect).
         await().atMost(WAIT).until(() -> liveness.pingTimeout(connection).toMillis() > delay);
         int suspectsWhileAdapting = events.suspects.size();
         int pingsAfterAdapting = answerer.pings();
         await().atMost(WAIT).until(() -> answerer.pings() >= pingsAfterAdapting + 4);
 
         assertThat(before.toMillis()).isLessThan(delay);
-        assertThat(suspectsWhileAdapting).isGreaterThanOrEqualTo(1);
         assertThat(events.suspects).as("no suspicion once the estimate has adapted").hasSize(suspectsWhileAdapting);
         assertThat(liveness.pingTimeout(connection).toMillis()).isGreaterThan(delay);
         assertThat(connection.isOpen()).isTrue();
