@@ -341,14 +341,16 @@ public final class JsPeer implements AutoCloseable {
 
     /**
      * Pings {@code addressOrPeer} every {@code interval}, attempts overlapping (each given
-     * {@code attemptTimeout}, at most 16 at once), until one succeeds or {@code deadline} passes.
-     * Blocks until then; the times are measured inside the js process.
+     * {@code attemptTimeout}, and enough of them at once that a new one starts every interval even
+     * while earlier ones hang), until one succeeds or {@code deadline} passes. Blocks until then;
+     * the times are measured inside the js process.
      */
     public Reach reach(String addressOrPeer, Duration interval, Duration attemptTimeout, Duration deadline) {
         Map<String, Object> args = new LinkedHashMap<>();
         args.put(addressOrPeer.startsWith("/") ? "addr" : "peerId", addressOrPeer);
         args.put("intervalMs", interval.toMillis());
         args.put("attemptTimeoutMs", attemptTimeout.toMillis());
+        args.put("maxInFlight", attemptTimeout.toMillis() / Math.max(1, interval.toMillis()) + 4);
         args.put("deadlineMs", deadline.toMillis());
         args.put("timeoutMs", deadline.toMillis() + 5_000);
         JsonNode result = call("reach", args, deadline.plusSeconds(10));

@@ -198,6 +198,7 @@ public final class RejoinBench {
             for (int run = 1; run <= options.restarts; run++) {
                 pause(ours.config().quic().keepAliveInterval());
                 Set<String> before = connectionIds(ours, jsPeer);
+                result.countTransports(ours, before);
                 PingPoll poll = PingPoll.start(ours, jsPeer, options.poll, POLL_INTERVAL, options.deadline);
                 long killed = System.nanoTime();
                 js.kill();
@@ -241,6 +242,7 @@ public final class RejoinBench {
             for (int run = 1; run <= options.restarts; run++) {
                 pause(survivor.config().quic().keepAliveInterval());
                 Set<String> before = connectionIds(survivor, nodePeer);
+                result.countTransports(survivor, before);
                 PingPoll poll = PingPoll.start(survivor, nodePeer, options.poll, POLL_INTERVAL, options.deadline);
                 long killed = System.nanoTime();
                 node.kill();
@@ -326,6 +328,7 @@ public final class RejoinBench {
                     ours.dial(Multiaddr.parse(js.quicAddress())).get(20, TimeUnit.SECONDS);
                     pause(ours.config().quic().keepAliveInterval());
                     Set<String> before = connectionIds(ours, jsPeer);
+                    result.countTransports(ours, before);
                     long killed = System.nanoTime();
                     js.kill();
                     long deadline = killed + options.deadline.toNanos();
@@ -446,11 +449,16 @@ public final class RejoinBench {
         return args;
     }
 
-    /** A js peer; with a seed, on fixed free ports so that it can come back where it was. */
+    /**
+     * A js peer, QUIC only: the cases are about QUIC connections, which outlive their peer; a TCP
+     * connection to a killed process is reset by the kernel at once, and js-libp2p would pick
+     * either transport when it redials. With a seed, on a fixed free port so that it can come back
+     * where it was.
+     */
     private static JsPeer.Options jsOptions(String seedHex, Duration idle, Duration keepAlive) {
-        JsPeer.Options js = JsPeer.options();
+        JsPeer.Options js = JsPeer.options().tcp(false);
         if (seedHex != null) {
-            js.seedHex(seedHex).quicPort(FreePorts.udp()).tcpPort(FreePorts.tcp());
+            js.seedHex(seedHex).quicPort(FreePorts.udp());
         }
         if (idle != null) {
             js.quicIdleTimeout(idle);
@@ -572,6 +580,8 @@ public final class RejoinBench {
         final Samples restartTook = new Samples();
         final Samples noticed = new Samples();
         final Map<String, Integer> closeCauses = new TreeMap<>();
+        final Map<String, Integer> transports = new TreeMap<>();
+        final Samples closedToReached = new Samples();
         final List<String> notes = new ArrayList<>();
         int runs;
         int unreached;
@@ -596,6 +606,11 @@ public final class RejoinBench {
             closeCauses.merge(kind, 1, Integer::sum);
         }
 
+        void countTransports(Swarm swarm, Set<String> connectionIds) {
+            swarm.connections().stream().filter(c -> connectionIds.contains(c.id()))
+                    .forEach(c -> transports.merge(c.transport(), 1, Integer::sum));
+        }
+
         /**
          * @param timedNanos the case's measure (unused when not reached)
          * @param restartNanos kill → the restarted peer listening
@@ -617,6 +632,9 @@ public final class RejoinBench {
             }
             if (noticedNanos >= 0) {
                 noticed.addNanos(noticedNanos);
+                if (reached && !timedIsNoticed) {
+                    closedToReached.addNanos(timedNanos + restartNanos - noticedNanos);
+                }
             }
             System.out.printf("(%s) run %d: %s%s%s%s%n", id, run,
                     reached ? Samples.ms(timedNanos / 1e6) : "NOT within the deadline (" + error + ")",
@@ -651,6 +669,13 @@ public final class RejoinBench {
             }
             for (CaseResult r : results) {
                 List<String> lines = new ArrayList<>(r.notes);
+                if (!r.closedToReached.isEmpty()) {
+                    lines.add("old connection closed → ping succeeded (p50 / p95 / max): " + r.closedToReached.summary()
+                            + " (negative: the ping succeeded before the old connection closed)");
+                }
+                if (!r.transports.isEmpty()) {
+                    lines.add("transport of the connection that the kill left behind: " + r.transports);
+                }
                 if (!r.closeCauses.isEmpty()) {
                     lines.add("close causes of the old connection: " + r.closeCauses);
                 }
