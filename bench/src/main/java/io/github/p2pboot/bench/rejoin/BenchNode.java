@@ -58,8 +58,9 @@ public final class BenchNode {
             throw new IllegalArgumentException("--seed is required");
         }
         PrivateKey key = PrivateKey.ed25519FromSeed(HexFormat.of().parseHex(seed));
-        // Where the lead wires in the persisted peer store once the engine has it: a file per seed,
-        // kept across restarts of this node (e.g. target/bench-node-<peer id>.peers).
+        // Where the lead turns on the persisted peer store (and the peer keeper) once the engine has
+        // them: a file per seed, kept across restarts of this node, e.g. target/bench-node-<seed>.peers.
+        // Cases (d) and (e) then measure the restarted node redialling the peers it remembers.
         Swarm swarm = OurNodes.start(OurNodes.config(key, quicPort, tcpPort, keepAlive, idle));
         long started = System.nanoTime();
         say("started " + started + " " + swarm.localPeerId() + " "
