@@ -4,6 +4,7 @@ import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.interop.JsPeer;
 import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.protocol.ping.Ping;
 import io.github.p2pboot.swarm.Connection;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmConfig;
@@ -36,7 +37,7 @@ import java.util.stream.Collectors;
  * ./mvnw -q install -DskipTests &amp;&amp; ./mvnw -q -f bench/pom.xml compile exec:java \
  *     -Dbench=io.github.p2pboot.bench.rejoin.RejoinBench -Dexec.args="--restarts 20"
  * </pre>
- * Options: {@code --restarts N} (20), {@code --case a,c} (all of a–h), {@code --poll dial|observe}
+ * Options: {@code --restarts N} (20), {@code --case a,c} (all of a–i), {@code --poll dial|observe}
  * (dial), {@code --keepalive-ms N} and {@code --idle-ms N} for our nodes (the engine's defaults),
  * {@code --deadline-ms N} (30000), {@code --idle-seconds N} for the keep-alive count (10; 0 skips
  * it), {@code --settle-ms N} (500), {@code --out FILE} (also writes the markdown there).
@@ -101,7 +102,8 @@ public final class RejoinBench {
                     case 'c' -> jsPeerRestartsForUs();
                     case 'd' -> ourPeerRestartsForUs();
                     case 'e' -> weRestartForJs();
-                    case 'f' -> jsPeerGoneForGood();
+                    case 'f' -> jsPeerGoneForGood("f", false);
+                    case 'i' -> jsPeerGoneForGood("i", true);
                     case 'g', 'h' -> KademliaRejoin.run(String.valueOf(id), id == 'h', options);
                     default -> throw new IllegalArgumentException("unknown case " + id);
                 });
@@ -313,9 +315,16 @@ public final class RejoinBench {
 
     // ---- (f): a js peer gone for good --------------------------------------------------------
 
-    private CaseResult jsPeerGoneForGood() throws Exception {
-        CaseResult result = new CaseResult("f", "ours → js peer: js killed, not restarted",
+    /**
+     * (f) the connection stays idle after the kill; (i) our node sends a request (a ping) on it
+     * right after the kill, which the engine may take as the sign that the peer is gone.
+     */
+    private CaseResult jsPeerGoneForGood(String id, boolean request) throws Exception {
+        CaseResult result = new CaseResult(id, request
+                ? "ours → js peer: js killed, not restarted, a request sent right after"
+                : "ours → js peer: js killed, not restarted",
                 "kill → our node closes the connection");
+        Samples requestFailed = new Samples();
         result.timedIsNoticed = true;
         Swarm ours = null;
         try {
@@ -332,6 +341,16 @@ public final class RejoinBench {
                     result.countTransports(ours, before);
                     long killed = System.nanoTime();
                     js.kill();
+                    if (request) {
+                        Connection connection = ours.connection(jsPeer);
+                        if (connection != null) {
+                            Ping.ping(connection).whenComplete((rtt, error) -> {
+                                if (error != null) {
+                                    requestFailed.addNanos(System.nanoTime() - killed);
+                                }
+                            });
+                        }
+                    }
                     long deadline = killed + options.deadline.toNanos();
                     Optional<ConnectionLog.Closed> closed = Optional.empty();
                     while (closed.isEmpty() && System.nanoTime() - deadline < 0) {
@@ -346,6 +365,10 @@ public final class RejoinBench {
                 }
             }
             result.traffic = traffic("ours→js", this::oursToJsTraffic);
+            if (request) {
+                result.notes.add("the request failed, after the kill (p50 / p95 / max): " + requestFailed.summary()
+                        + " (" + requestFailed.count() + " of " + result.runs + " runs)");
+            }
         } finally {
             closeQuietly(ours);
         }
@@ -535,7 +558,7 @@ public final class RejoinBench {
 
     static final class Options {
         int restarts = 20;
-        String cases = "abcdefgh";
+        String cases = "abcdefghi";
         PingPoll.Mode poll = PingPoll.Mode.DIAL;
         Duration keepAlive;
         Duration idle;

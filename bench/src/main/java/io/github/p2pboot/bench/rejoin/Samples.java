@@ -5,12 +5,12 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
-/** Durations in milliseconds, one per run, and their nearest-rank percentiles. */
+/** Durations in milliseconds, one per run, and their nearest-rank percentiles. Thread-safe. */
 final class Samples {
 
     private final List<Double> millis = new ArrayList<>();
 
-    void add(double ms) {
+    synchronized void add(double ms) {
         millis.add(ms);
     }
 
@@ -18,23 +18,23 @@ final class Samples {
         add(nanos / 1e6);
     }
 
-    int count() {
+    synchronized int count() {
         return millis.size();
     }
 
-    boolean isEmpty() {
+    synchronized boolean isEmpty() {
         return millis.isEmpty();
     }
 
     /** Nearest rank: the smallest sample with at least {@code p} of all samples at or below it. */
-    double percentile(double p) {
+    synchronized double percentile(double p) {
         List<Double> sorted = new ArrayList<>(millis);
         Collections.sort(sorted);
         int rank = (int) Math.ceil(p * sorted.size());
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
     }
 
-    double max() {
+    synchronized double max() {
         return Collections.max(millis);
     }
 
@@ -48,7 +48,7 @@ final class Samples {
     }
 
     @Override
-    public String toString() {
+    public synchronized String toString() {
         return millis.stream().map(Samples::ms).toList().toString();
     }
 }
