@@ -2,12 +2,17 @@
 //
 //   node --import ./polyfill.mjs peer.mjs [--seed HEX64] [--quic-port N] [--tcp-port N] [--no-tcp]
 //                                         [--kad] [--kad-protocol ID]
+//                                         [--quic-idle-ms N] [--quic-keepalive-ms N]
 //   node --import ./polyfill.mjs peer.mjs ping <multiaddr>      (one-shot, for humans)
 //
 // stdout carries only JSON lines: first {"event":"ready",...}, then events and command replies.
 // Commands arrive on stdin as JSON lines {"id":1,"cmd":"dial","addr":"..."}; each gets exactly one
 // reply {"id":1,"ok":true,"result":...} or {"id":1,"ok":false,"error":"..."}. Logs go to stderr.
 // The node listens on loopback only.
+//
+// Every event carries "mono": this process's CLOCK_MONOTONIC reading in nanoseconds (a decimal
+// string), from process.hrtime.bigint(). On Linux the JVM's System.nanoTime() reads the same
+// system-wide clock, so bench/ compares the two directly.
 import { createInterface } from 'node:readline'
 import { createLibp2p } from 'libp2p'
 import { quic } from '@chainsafe/libp2p-quic'
@@ -25,6 +30,8 @@ import { randomBytes } from 'node:crypto'
 
 const ECHO_PROTOCOL = '/p2pboot/echo/1.0.0'
 const COMMAND_TIMEOUT_MS = 20_000
+// A command may ask for a longer timeout (timeoutMs), as bench/'s reach does, but never beyond this.
+const MAX_COMMAND_TIMEOUT_MS = 600_000
 
 function parseArgs (argv) {
   const options = { quicPort: 0, tcpPort: 0, tcp: true, kad: false, kadProtocol: '/ipfs/kad/1.0.0', positional: [] }
@@ -36,15 +43,30 @@ function parseArgs (argv) {
     else if (arg === '--no-tcp') options.tcp = false
     else if (arg === '--kad') options.kad = true
     else if (arg === '--kad-protocol') options.kadProtocol = argv[++i]
+    else if (arg === '--quic-idle-ms') options.quicIdleMs = Number(argv[++i])
+    else if (arg === '--quic-keepalive-ms') options.quicKeepAliveMs = Number(argv[++i])
     else options.positional.push(arg)
   }
   return options
 }
 
+// @chainsafe/libp2p-quic's own defaults (10 s idle, 5 s keep-alive) unless the options say otherwise.
+function quicOptions (options) {
+  const quicInit = {}
+  if (options.quicIdleMs !== undefined) quicInit.maxIdleTimeout = positive(options.quicIdleMs, '--quic-idle-ms')
+  if (options.quicKeepAliveMs !== undefined) quicInit.keepAliveInterval = positive(options.quicKeepAliveMs, '--quic-keepalive-ms')
+  return quicInit
+}
+
+function positive (value, name) {
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} needs a positive whole number of milliseconds`)
+  return value
+}
+
 async function createNode (options) {
   const init = {
     addresses: { listen: [`/ip4/127.0.0.1/udp/${options.quicPort}/quic-v1`] },
-    transports: [quic()],
+    transports: [quic(quicOptions(options))],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: { identify: identify(), identifyPush: identifyPush(), ping: ping() }
@@ -79,6 +101,8 @@ async function createNode (options) {
 }
 
 const emit = (object) => process.stdout.write(JSON.stringify(object) + '\n')
+const mono = () => process.hrtime.bigint().toString()
+const emitEvent = (object) => emit({ ...object, mono: mono() })
 const b64 = (bytes) => Buffer.from(bytes).toString('base64')
 const fromB64 = (text) => new Uint8Array(Buffer.from(text ?? '', 'base64'))
 const key = (text) => new TextEncoder().encode(text)
@@ -136,6 +160,43 @@ function commands (node) {
       await reading
       const ms = performance.now() - start
       return { ms, intact: Buffer.concat(chunks).equals(payload) }
+    },
+    // For bench/: pings a peer (by peer id, or a multiaddr) every intervalMs, each attempt given
+    // attemptTimeoutMs and at most maxInFlight at once, until one succeeds or deadlineMs passes.
+    // Attempts overlap so that the success is seen within about intervalMs of being possible, even
+    // while earlier attempts hang on a connection to a peer that is gone. Times are this process's
+    // monotonic clock (see the top of this file).
+    async reach ({ peerId, addr, intervalMs = 20, attemptTimeoutMs = 250, deadlineMs = 30_000, maxInFlight = 16 }) {
+      const peer = target(addr ?? peerId)
+      deadlineMs = Math.min(deadlineMs, MAX_COMMAND_TIMEOUT_MS)
+      const startMono = mono()
+      let attempts = 0
+      let inFlight = 0
+      let lastError
+      return await new Promise((resolve) => {
+        let done = false
+        const finish = (result) => {
+          if (done) return
+          done = true
+          clearInterval(timer)
+          clearTimeout(deadline)
+          resolve({ startMono, attempts, lastError, ...result })
+        }
+        const attempt = () => {
+          if (done || inFlight >= maxInFlight) return
+          attempts++
+          inFlight++
+          node.services.ping.ping(peer, { signal: AbortSignal.timeout(attemptTimeoutMs) })
+            .then((rtt) => finish({ reached: true, doneMono: mono(), rtt }), (err) => { lastError = err.message ?? String(err) })
+            .finally(() => { inFlight-- })
+        }
+        const timer = setInterval(attempt, intervalMs)
+        const deadline = setTimeout(() => finish({ reached: false }), deadlineMs)
+        attempt()
+      })
+    },
+    async clock () {
+      return mono()
     },
     async hangUp ({ peerId }) {
       await node.hangUp(peerIdFromString(peerId))
@@ -218,11 +279,14 @@ function withTimeout (promise, ms, what) {
 
 async function serve (options) {
   const node = await createNode(options)
-  node.addEventListener('peer:connect', (e) => emit({ event: 'peer:connect', peerId: e.detail.toString() }))
-  node.addEventListener('peer:disconnect', (e) => emit({ event: 'peer:disconnect', peerId: e.detail.toString() }))
+  node.addEventListener('peer:connect', (e) => emitEvent({ event: 'peer:connect', peerId: e.detail.toString() }))
+  node.addEventListener('peer:disconnect', (e) => emitEvent({ event: 'peer:disconnect', peerId: e.detail.toString() }))
+  node.addEventListener('connection:close', (e) => emitEvent({
+    event: 'connection:close', peerId: e.detail.remotePeer.toString(), remoteAddr: e.detail.remoteAddr.toString()
+  }))
   node.addEventListener('peer:identify', (e) => {
     const r = e.detail
-    emit({
+    emitEvent({
       event: 'peer:identify',
       peerId: r.peerId.toString(),
       protocols: r.protocols,
@@ -232,7 +296,7 @@ async function serve (options) {
       protocolVersion: r.protocolVersion
     })
   })
-  emit({ event: 'ready', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(a => a.toString()) })
+  emitEvent({ event: 'ready', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(a => a.toString()) })
 
   const handlers = commands(node)
   const lines = createInterface({ input: process.stdin })
@@ -250,7 +314,7 @@ async function serve (options) {
       return
     }
     try {
-      const result = await withTimeout(handler(request), COMMAND_TIMEOUT_MS, request.cmd)
+      const result = await withTimeout(handler(request), Math.min(request.timeoutMs ?? COMMAND_TIMEOUT_MS, MAX_COMMAND_TIMEOUT_MS), request.cmd)
       emit({ id: request.id, ok: true, result })
     } catch (err) {
       emit({ id: request.id, ok: false, error: err.message ?? String(err) })

@@ -70,6 +70,8 @@ public final class JsPeer implements AutoCloseable {
         private boolean tcp = true;
         private boolean kad;
         private String kadProtocol;
+        private Duration quicIdleTimeout;
+        private Duration quicKeepAlive;
         private final List<String> extraArgs = new ArrayList<>();
 
         /** A fixed Ed25519 identity: 64 hex characters, as js-libp2p's generateKeyPairFromSeed takes. */
@@ -101,6 +103,18 @@ public final class JsPeer implements AutoCloseable {
 
         public Options kadProtocol(String kadProtocol) {
             this.kadProtocol = kadProtocol;
+            return this;
+        }
+
+        /** The QUIC max idle timeout (@chainsafe/libp2p-quic's {@code maxIdleTimeout}); 10 s if not set. */
+        public Options quicIdleTimeout(Duration quicIdleTimeout) {
+            this.quicIdleTimeout = quicIdleTimeout;
+            return this;
+        }
+
+        /** The QUIC keep-alive interval (@chainsafe/libp2p-quic's {@code keepAliveInterval}); 5 s if not set. */
+        public Options quicKeepAlive(Duration quicKeepAlive) {
+            this.quicKeepAlive = quicKeepAlive;
             return this;
         }
 
@@ -143,6 +157,12 @@ public final class JsPeer implements AutoCloseable {
         }
         if (options.kadProtocol != null) {
             command.addAll(List.of("--kad-protocol", options.kadProtocol));
+        }
+        if (options.quicIdleTimeout != null) {
+            command.addAll(List.of("--quic-idle-ms", Long.toString(options.quicIdleTimeout.toMillis())));
+        }
+        if (options.quicKeepAlive != null) {
+            command.addAll(List.of("--quic-keepalive-ms", Long.toString(options.quicKeepAlive.toMillis())));
         }
         command.addAll(options.extraArgs);
         Path logFile = logDirectory().resolve("js-peer-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet() + ".log");
@@ -242,6 +262,19 @@ public final class JsPeer implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("the js peer has no TCP address (started with tcp off?)"));
     }
 
+    /**
+     * When the node was listening, on the js process's monotonic clock in nanoseconds. On Linux this
+     * is the clock {@link System#nanoTime()} reads, so the two can be subtracted.
+     */
+    public long readyMonoNanos() {
+        return Long.parseLong(ready.join().get("mono").asString());
+    }
+
+    /** The js process's monotonic clock now, in nanoseconds (see {@link #readyMonoNanos()}). */
+    public long clockMonoNanos() {
+        return Long.parseLong(call("clock", Map.of()).asString());
+    }
+
     public Path logFile() {
         return logFile;
     }
@@ -297,6 +330,36 @@ public final class JsPeer implements AutoCloseable {
         call("hangUp", Map.of("peerId", peerId));
     }
 
+    /**
+     * The outcome of {@link #reach}: times are the js process's monotonic clock in nanoseconds.
+     *
+     * @param doneMonoNanos when the first ping succeeded; -1 if none did
+     * @param lastError the last failed attempt's error, or null
+     */
+    public record Reach(boolean reached, long startMonoNanos, long doneMonoNanos, int attempts, String lastError) {
+    }
+
+    /**
+     * Pings {@code addressOrPeer} every {@code interval}, attempts overlapping (each given
+     * {@code attemptTimeout}, and enough of them at once that a new one starts every interval even
+     * while earlier ones hang), until one succeeds or {@code deadline} passes. Blocks until then;
+     * the times are measured inside the js process.
+     */
+    public Reach reach(String addressOrPeer, Duration interval, Duration attemptTimeout, Duration deadline) {
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put(addressOrPeer.startsWith("/") ? "addr" : "peerId", addressOrPeer);
+        args.put("intervalMs", interval.toMillis());
+        args.put("attemptTimeoutMs", attemptTimeout.toMillis());
+        args.put("maxInFlight", attemptTimeout.toMillis() / Math.max(1, interval.toMillis()) + 4);
+        args.put("deadlineMs", deadline.toMillis());
+        args.put("timeoutMs", deadline.toMillis() + 5_000);
+        JsonNode result = call("reach", args, deadline.plusSeconds(10));
+        boolean reached = result.get("reached").asBoolean();
+        return new Reach(reached, Long.parseLong(result.get("startMono").asString()),
+                reached ? Long.parseLong(result.get("doneMono").asString()) : -1, result.get("attempts").asInt(),
+                result.hasNonNull("lastError") ? result.get("lastError").asString() : null);
+    }
+
     /** What the js node's peer store knows of a peer. */
     public record PeerInfo(List<String> protocols, List<String> addresses) {
     }
@@ -306,6 +369,7 @@ public final class JsPeer implements AutoCloseable {
         return new PeerInfo(strings(result.get("protocols")), strings(result.get("addresses")));
     }
 
+    /** Its open connections: {@code remotePeer}, {@code remoteAddr}, {@code direction}, {@code status}. */
     public List<JsonNode> connections() {
         List<JsonNode> connections = new ArrayList<>();
         call("connections", Map.of()).forEach(connections::add);
@@ -350,7 +414,11 @@ public final class JsPeer implements AutoCloseable {
         return strings(call("routingTable", Map.of()));
     }
 
-    /** Every event so far: {@code peer:connect}, {@code peer:disconnect}, {@code peer:identify}, ... */
+    /**
+     * Every event so far: {@code peer:connect}, {@code peer:disconnect}, {@code connection:close},
+     * {@code peer:identify}, ...; each has {@code mono}, the js process's monotonic clock in
+     * nanoseconds as a decimal string.
+     */
     public List<JsonNode> events() {
         return List.copyOf(events);
     }
