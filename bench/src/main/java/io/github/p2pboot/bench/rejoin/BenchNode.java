@@ -3,12 +3,20 @@ package io.github.p2pboot.bench.rejoin;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.keeper.PeerKeeper;
+import io.github.p2pboot.keeper.PeerKeeperConfig;
+import io.github.p2pboot.peerstore.FilePeerStore;
+import io.github.p2pboot.peerstore.InMemoryPeerStore;
+import io.github.p2pboot.peerstore.PeerStore;
 import io.github.p2pboot.swarm.Swarm;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -18,8 +26,15 @@ import java.util.stream.Collectors;
  *
  * <pre>
  * java ... BenchNode --seed HEX64 --quic-port N --tcp-port N [--keepalive-ms N] [--idle-ms N]
+ *                    [--peer-store FILE] [--bootstrap MULTIADDR]... [--target-peers N]
  *                    [--reach PEER_ID [--reach-mode observe|dial] [--deadline-ms N]]
  * </pre>
+ *
+ * <p>As an application with the starter runs it: the engine's defaults, a persisted peer store
+ * ({@link FilePeerStore}, in {@code --peer-store}, the file next to where its key would be; in
+ * memory without it) and a {@link PeerKeeper} that keeps its bootstrap peers (if any) and, at
+ * start, dials the peers the store remembers while below {@code --target-peers} ({@value
+ * #TARGET_PEERS} by default). So a restarted node redials the peers it knew before the kill.
  *
  * <p>stdout, one line each: {@code started <nanoTime> <peerId> <addr>...} as soon as the Swarm has
  * started (its listeners are bound), then with {@code --reach}: {@code reached <nanoTime>
@@ -28,6 +43,9 @@ import java.util.stream.Collectors;
  * it never outlives the benchmark.
  */
 public final class BenchNode {
+
+    /** The peer keeper's target when the bench does not say. */
+    static final int TARGET_PEERS = 8;
 
     private BenchNode() {
     }
@@ -41,6 +59,9 @@ public final class BenchNode {
         String reach = null;
         PingPoll.Mode mode = PingPoll.Mode.OBSERVE;
         Duration deadline = Duration.ofSeconds(30);
+        Path peerStoreFile = null;
+        List<Multiaddr> bootstrap = new ArrayList<>();
+        int targetPeers = TARGET_PEERS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seed" -> seed = args[++i];
@@ -51,6 +72,9 @@ public final class BenchNode {
                 case "--reach" -> reach = args[++i];
                 case "--reach-mode" -> mode = PingPoll.Mode.valueOf(args[++i].toUpperCase(java.util.Locale.ROOT));
                 case "--deadline-ms" -> deadline = Duration.ofMillis(Long.parseLong(args[++i]));
+                case "--peer-store" -> peerStoreFile = Path.of(args[++i]);
+                case "--bootstrap" -> bootstrap.add(Multiaddr.parse(args[++i]));
+                case "--target-peers" -> targetPeers = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -58,10 +82,10 @@ public final class BenchNode {
             throw new IllegalArgumentException("--seed is required");
         }
         PrivateKey key = PrivateKey.ed25519FromSeed(HexFormat.of().parseHex(seed));
-        // Where the lead turns on the persisted peer store (and the peer keeper) once the engine has
-        // them: a file per seed, kept across restarts of this node, e.g. target/bench-node-<seed>.peers.
-        // Cases (d) and (e) then measure the restarted node redialling the peers it remembers.
-        Swarm swarm = OurNodes.start(OurNodes.config(key, quicPort, tcpPort, keepAlive, idle));
+        PeerStore store = peerStoreFile != null ? FilePeerStore.open(peerStoreFile, key.peerId()) : new InMemoryPeerStore(key.peerId());
+        Swarm swarm = OurNodes.start(OurNodes.builder(key, quicPort, tcpPort, keepAlive, idle).peerStore(store).build());
+        PeerKeeper keeper = new PeerKeeper(swarm, PeerKeeperConfig.builder().bootstrapPeers(bootstrap).targetPeers(targetPeers).build());
+        keeper.start();
         long started = System.nanoTime();
         say("started " + started + " " + swarm.localPeerId() + " "
                 + swarm.listenAddresses().stream().map(Multiaddr::toString).collect(Collectors.joining(" ")));
@@ -85,7 +109,9 @@ public final class BenchNode {
                 }
             }
         }
+        keeper.close();
         swarm.close();
+        store.close();
         System.exit(0);
     }
 

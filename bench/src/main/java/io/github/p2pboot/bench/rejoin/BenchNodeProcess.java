@@ -100,6 +100,10 @@ final class BenchNodeProcess implements AutoCloseable {
         return addresses.stream().filter(a -> a.contains("/quic-v1")).findFirst().orElseThrow() + "/p2p/" + peerId;
     }
 
+    String tcpAddress() {
+        return addresses.stream().filter(a -> a.contains("/tcp/")).findFirst().orElseThrow() + "/p2p/" + peerId;
+    }
+
     Path logFile() {
         return logFile;
     }

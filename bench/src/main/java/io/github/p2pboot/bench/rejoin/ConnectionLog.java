@@ -18,7 +18,7 @@ final class ConnectionLog implements SwarmListener {
     private final List<Closed> closed = new CopyOnWriteArrayList<>();
 
     @Override
-    public void connectionClosed(Connection connection, CloseCause cause) {
+    public void connectionClosed(Connection connection, CloseCause cause, int remaining) {
         closed.add(new Closed(connection.id(), connection.remotePeer(), System.nanoTime(), cause));
     }
 

@@ -5,15 +5,25 @@ import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.kademlia.KademliaConfig;
 import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.keeper.PeerKeeper;
+import io.github.p2pboot.keeper.PeerKeeperConfig;
+import io.github.p2pboot.peerstore.FilePeerStore;
+import io.github.p2pboot.peerstore.InMemoryPeerStore;
+import io.github.p2pboot.peerstore.PeerStore;
+import io.github.p2pboot.swarm.CloseCause;
+import io.github.p2pboot.swarm.Connection;
 import io.github.p2pboot.swarm.Swarm;
+import io.github.p2pboot.swarm.SwarmListener;
 import io.github.p2pboot.swarm.SwarmConfig;
 import io.github.p2pboot.swarm.TcpSettings;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Cases (g) and (h), goal 6 of issue 8: {@value #NODES} of our nodes in this JVM (one I/O thread
@@ -22,7 +32,12 @@ import java.util.concurrent.TimeUnit;
  * application would be, and the bench times how long after its Swarm started it has
  * {@value #TARGET_PEERS} connected peers.
  * <ul>
- *   <li>(g) the node gets nothing else: what the engine remembers and finds on its own;</li>
+ *   <li>(g) every node runs as an application with the starter would: a persisted peer store
+ *       ({@link FilePeerStore}, a file per node that outlives its restarts) and a
+ *       {@link PeerKeeper} with Kademlia, node 0 its bootstrap peer, target {@value
+ *       BenchNode#TARGET_PEERS}. The restarted node gets nothing from the bench: what it remembers
+ *       (the keeper dials the most recently connected peers at start) and what the keeper finds
+ *       through Kademlia;</li>
  *   <li>(h) the bench hands the restarted node what it knew before (its routing table's peers and
  *       their addresses) through {@link Kademlia#addPeer}: what remembered peers would buy, as a
  *       reference for (g).</li>
@@ -50,18 +65,31 @@ final class KademliaRejoin {
         List<PrivateKey> keys = new ArrayList<>();
         List<Swarm> swarms = new ArrayList<>();
         List<Kademlia> dhts = new ArrayList<>();
+        List<PeerStore> stores = new ArrayList<>();
+        List<PeerKeeper> keepers = new ArrayList<>();
+        Path storeFolder = RejoinBench.PEER_STORES.resolve("kademlia-" + id);
+        LivenessCloses livenessCloses = new LivenessCloses();
+        boolean keep = !handOver;
         try {
             long building = System.nanoTime();
             for (int i = 0; i < NODES; i++) {
                 keys.add(PrivateKey.generateEd25519());
-                swarms.add(OurNodes.start(config(keys.get(i), 0, options)));
+                stores.add(keep ? FilePeerStore.open(storeFolder.resolve("node-" + i + ".peers"), keys.get(i).peerId())
+                        : new InMemoryPeerStore(keys.get(i).peerId()));
+                swarms.add(OurNodes.start(config(keys.get(i), 0, stores.get(i), options)));
+                swarms.get(i).addListener(livenessCloses);
                 dhts.add(start(swarms.get(i)));
+                keepers.add(null);
             }
             PeerId bootstrap = swarms.get(0).localPeerId();
             List<Multiaddr> bootstrapAddresses = swarms.get(0).listenAddresses();
+            Multiaddr bootstrapAddress = Multiaddr.parse(bootstrapAddresses.get(0) + "/p2p/" + bootstrap);
             for (int i = 1; i < NODES; i++) {
                 dhts.get(i).addPeer(bootstrap, bootstrapAddresses);
                 dhts.get(i).bootstrap().get(30, TimeUnit.SECONDS);
+                if (keep) {
+                    keepers.set(i, keeper(swarms.get(i), bootstrapAddress, dhts.get(i)));
+                }
             }
             // A second round, so that the first to join learn of those that came after them.
             for (int i = 1; i < NODES; i++) {
@@ -75,24 +103,34 @@ final class KademliaRejoin {
                 int r = 1 + (run - 1) % (NODES - 1);
                 Map<PeerId, List<Multiaddr>> remembered = new LinkedHashMap<>();
                 for (PeerId peer : dhts.get(r).routingTablePeers()) {
-                    remembered.put(peer, swarms.get(r).peerStore().addresses(peer));
+                    remembered.put(peer, swarms.get(r).peerStore().dialAddresses(peer));
                 }
                 int port = quicPort(swarms.get(r));
+                if (keepers.get(r) != null) {
+                    keepers.get(r).close();
+                }
                 dhts.get(r).close();
                 swarms.get(r).close();
+                stores.get(r).close();
                 Thread.sleep(options.settleMs);
-                // Where the lead turns on the persisted peer store (a file per node that outlives
-                // this restart) and the peer keeper, once the engine has them: case (g) is theirs.
-                Swarm restarted = OurNodes.start(config(keys.get(r), port, options));
+                PeerStore store = keep ? FilePeerStore.open(storeFolder.resolve("node-" + r + ".peers"), keys.get(r).peerId())
+                        : new InMemoryPeerStore(keys.get(r).peerId());
+                stores.set(r, store);
+                Swarm restarted = OurNodes.start(config(keys.get(r), port, store, options));
                 long started = System.nanoTime();
+                restarted.addListener(livenessCloses);
                 Kademlia dht = start(restarted);
                 swarms.set(r, restarted);
                 dhts.set(r, dht);
-                dht.addPeer(bootstrap, bootstrapAddresses);
-                if (handOver) {
+                if (keep) {
+                    // (g): the keeper alone: its bootstrap peer is dead, so the peers the store
+                    // remembers and Kademlia are what it has.
+                    keepers.set(r, keeper(restarted, bootstrapAddress, dht));
+                } else {
+                    dht.addPeer(bootstrap, bootstrapAddresses);
                     remembered.forEach(dht::addPeer);
+                    dht.bootstrap();
                 }
-                dht.bootstrap();
                 long deadline = started + wait.toNanos();
                 long reachedAt = -1;
                 while (System.nanoTime() - deadline < 0) {
@@ -106,22 +144,50 @@ final class KademliaRejoin {
                         reachedAt > 0 ? null : restarted.connectedPeers().size() + " connected peers after " + wait.toSeconds() + " s");
             }
             result.traffic = "see (d)";
+            result.notes.add("connections closed by liveness among the " + NODES + " nodes during the case (one JVM, 2 cores): "
+                    + livenessCloses.count.get());
         } finally {
+            for (PeerKeeper keeper : keepers) {
+                if (keeper != null) {
+                    keeper.close();
+                }
+            }
             for (Kademlia dht : dhts) {
                 dht.close();
             }
             for (Swarm swarm : swarms) {
                 swarm.close();
             }
+            for (PeerStore store : stores) {
+                store.close();
+            }
         }
         return result;
     }
 
-    private static SwarmConfig config(PrivateKey key, int quicPort, RejoinBench.Options options) {
-        SwarmConfig base = OurNodes.config(key, quicPort, 0, options.keepAlive, options.idle);
+    private static SwarmConfig config(PrivateKey key, int quicPort, PeerStore store, RejoinBench.Options options) {
         SwarmConfig.Builder builder = SwarmConfig.builder(key).listen("/ip4/127.0.0.1/udp/" + quicPort + "/quic-v1")
-                .quic(base.quic()).tcp(TcpSettings.DISABLED).ioThreads(1);
+                .quic(OurNodes.quic(options.keepAlive, options.idle)).tcp(TcpSettings.DISABLED).ioThreads(1).peerStore(store);
         return builder.build();
+    }
+
+    private static PeerKeeper keeper(Swarm swarm, Multiaddr bootstrap, Kademlia dht) {
+        PeerKeeper keeper = new PeerKeeper(swarm, PeerKeeperConfig.builder().bootstrapPeer(bootstrap)
+                .targetPeers(BenchNode.TARGET_PEERS).build(), dht);
+        keeper.start();
+        return keeper;
+    }
+
+    /** Counts connections closed by liveness (false alarms here: no node of the case dies unannounced). */
+    private static final class LivenessCloses implements SwarmListener {
+        final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public void connectionClosed(Connection connection, CloseCause cause, int remaining) {
+            if (cause.kind() == CloseCause.Kind.KEEP_ALIVE_TIMEOUT) {
+                count.incrementAndGet();
+            }
+        }
     }
 
     private static Kademlia start(Swarm swarm) {

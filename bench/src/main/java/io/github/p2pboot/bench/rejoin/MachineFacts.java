@@ -24,8 +24,12 @@ final class MachineFacts {
                 + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + "; Node.js "
                 + command("node", "--version") + ", js-libp2p " + npmVersion(interop, "libp2p")
                 + ", @chainsafe/libp2p-quic " + npmVersion(interop, "@chainsafe/libp2p-quic") + "\n"
-                + "Our nodes: QUIC idle " + ours.quic().maxIdleTimeout().toMillis() + " ms, keep-alive "
-                + ours.quic().keepAliveInterval().toMillis() + " ms" + (options.keepAlive == null && options.idle == null ? " (engine defaults)" : "")
+                + "Our nodes: QUIC idle " + ours.quic().maxIdleTimeout().toMillis() + " ms, liveness (QUIC) a ping every "
+                + ours.quic().liveness().interval().toMillis() + " ms, timeout floor " + ours.quic().liveness().minPingTimeout().toMillis()
+                + " ms, " + ours.quic().liveness().failures() + " misses close; TCP " + ours.tcp().liveness().interval().toMillis() + " ms / "
+                + ours.tcp().liveness().minPingTimeout().toMillis() + " ms / " + ours.tcp().liveness().failures()
+                + (options.keepAlive == null && options.idle == null ? " (engine defaults)" : "")
+                + "; file peer store and peer keeper (target " + BenchNode.TARGET_PEERS + ") on the restarted nodes"
                 + "; survivor poll mode " + options.poll.name().toLowerCase(java.util.Locale.ROOT) + "\n"
                 + loadLine("at the start");
     }

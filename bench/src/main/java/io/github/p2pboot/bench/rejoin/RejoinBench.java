@@ -5,7 +5,11 @@ import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.interop.JsPeer;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.protocol.ping.Ping;
+import io.github.p2pboot.swarm.CloseCause;
 import io.github.p2pboot.swarm.Connection;
+import io.github.p2pboot.keeper.PeerKeeper;
+import io.github.p2pboot.keeper.PeerKeeperConfig;
+import io.github.p2pboot.keeper.PeerKeeperListener;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmConfig;
 import java.nio.file.Files;
@@ -57,6 +61,8 @@ public final class RejoinBench {
     private static final Duration JS_DEFAULT_KEEP_ALIVE = Duration.ofSeconds(5);
     private static final Duration SEED_IDLE = Duration.ofMillis(300);
     private static final Duration SEED_KEEP_ALIVE = Duration.ofMillis(100);
+    /** Where the bench nodes keep their peer store files: one per node name, fresh for each case. */
+    static final Path PEER_STORES = Path.of("target", "rejoin-peer-stores-" + ProcessHandle.current().pid());
 
     private final Options options;
     private final Random random = new Random();
@@ -191,6 +197,7 @@ public final class RejoinBench {
         JsPeer.Options jsOptions = jsOptions(OurNodes.seedHex("js-c"), null, null);
         Swarm ours = null;
         JsPeer js = null;
+        PeerKeeper keeper = null;
         try {
             ours = startOurs();
             ConnectionLog log = new ConnectionLog();
@@ -198,8 +205,10 @@ public final class RejoinBench {
             js = JsPeer.start(jsOptions);
             PeerId jsPeer = PeerId.parse(js.peerId());
             ours.dial(Multiaddr.parse(js.quicAddress())).get(20, TimeUnit.SECONDS);
+            // As the starter runs it: the js peer is our bootstrap peer, kept by a peer keeper.
+            keeper = keeper(ours, List.of(js.quicAddress()));
             for (int run = 1; run <= options.restarts; run++) {
-                pause(ours.config().quic().keepAliveInterval());
+                pause(ours.config().quic().liveness().interval());
                 Set<String> before = connectionIds(ours, jsPeer);
                 result.countTransports(ours, before);
                 PingPoll poll = PingPoll.start(ours, jsPeer, options.poll, POLL_INTERVAL, options.deadline);
@@ -209,12 +218,13 @@ public final class RejoinBench {
                 js = JsPeer.start(jsOptions);
                 PingPoll.Result r = poll.result().get(options.deadline.toSeconds() + 10, TimeUnit.SECONDS);
                 long noticed = log.firstClosed(before).map(c -> c.nanos() - killed).orElse(-1L);
-                log.firstClosed(before).ifPresent(c -> result.countCause(c.cause().kind().name()));
+                log.firstClosed(before).ifPresent(c -> result.countCause(c.cause()));
                 result.record(run, r.reached(), r.reachedNanos() - js.readyMonoNanos(), js.readyMonoNanos() - killed, noticed, true,
                         r.reached() ? null : r.lastError());
             }
             result.traffic = traffic("ours→js", this::oursToJsTraffic);
         } finally {
+            closeQuietly(keeper);
             closeQuietly(js);
             closeQuietly(ours);
         }
@@ -229,6 +239,7 @@ public final class RejoinBench {
                         + ", restarted node observe)");
         Swarm survivor = null;
         BenchNodeProcess node = null;
+        PeerKeeper keeper = null;
         try {
             survivor = startOurs();
             ConnectionLog log = new ConnectionLog();
@@ -239,11 +250,14 @@ public final class RejoinBench {
             node = BenchNodeProcess.start(args);
             PeerId nodePeer = PeerId.parse(node.peerId());
             survivor.dial(Multiaddr.parse(node.quicAddress())).get(20, TimeUnit.SECONDS);
+            // The restarted node is the survivor's bootstrap peer, kept as the starter keeps it.
+            keeper = keeper(survivor, List.of(node.quicAddress(), node.tcpAddress()));
             node.awaitAny(List.of("reached", "unreached"), options.deadline.plusSeconds(10));
+            awaitPeerStoreFile(args);
             Samples survivorSide = new Samples();
             Samples restartedSide = new Samples();
             for (int run = 1; run <= options.restarts; run++) {
-                pause(survivor.config().quic().keepAliveInterval());
+                pause(survivor.config().quic().liveness().interval());
                 Set<String> before = connectionIds(survivor, nodePeer);
                 result.countTransports(survivor, before);
                 PingPoll poll = PingPoll.start(survivor, nodePeer, options.poll, POLL_INTERVAL, options.deadline);
@@ -257,7 +271,7 @@ public final class RejoinBench {
                 boolean theyReached = theirLine.startsWith("reached ");
                 long theirs = theyReached ? Long.parseLong(theirLine.split(" ")[1]) : -1;
                 long noticed = log.firstClosed(before).map(c -> c.nanos() - killed).orElse(-1L);
-                log.firstClosed(before).ifPresent(c -> result.countCause(c.cause().kind().name()));
+                log.firstClosed(before).ifPresent(c -> result.countCause(c.cause()));
                 if (ourSide.reached()) {
                     survivorSide.addNanos(ourSide.reachedNanos() - started);
                 }
@@ -272,6 +286,7 @@ public final class RejoinBench {
                     + "; the restarted node's: " + restartedSide.summary());
             result.traffic = traffic("ours→ours", this::oursToOursTraffic);
         } finally {
+            closeQuietly(keeper);
             closeQuietly(node);
             closeQuietly(survivor);
         }
@@ -291,6 +306,7 @@ public final class RejoinBench {
             js = JsPeer.start(jsOptions(null, null, null));
             js.dial(node.quicAddress());
             String nodePeer = node.peerId();
+            awaitPeerStoreFile(args);
             for (int run = 1; run <= options.restarts; run++) {
                 pause(JS_DEFAULT_KEEP_ALIVE);
                 JsPeer dialer = js;
@@ -325,6 +341,8 @@ public final class RejoinBench {
                 : "ours → js peer: js killed, not restarted",
                 "kill → our node closes the connection");
         Samples requestFailed = new Samples();
+        Samples keeperRedialFailed = new Samples();
+        Map<String, Integer> keeperFailures = new TreeMap<>();
         result.timedIsNoticed = true;
         Swarm ours = null;
         try {
@@ -333,10 +351,23 @@ public final class RejoinBench {
             ours.addListener(log);
             for (int run = 1; run <= options.restarts; run++) {
                 JsPeer js = JsPeer.start(jsOptions(null, null, null));
+                PeerKeeper keeper = null;
                 try {
                     PeerId jsPeer = PeerId.parse(js.peerId());
                     ours.dial(Multiaddr.parse(js.quicAddress())).get(20, TimeUnit.SECONDS);
-                    pause(ours.config().quic().keepAliveInterval());
+                    // The js peer is kept as a bootstrap peer would be: the keeper's reaction to
+                    // the loss (its first redial, which must fail) is reported beside the close.
+                    keeper = keeper(ours, List.of(js.quicAddress()));
+                    CompletableFuture<Long> firstRedialFailed = new CompletableFuture<>();
+                    keeper.addListener(new PeerKeeperListener() {
+                        @Override
+                        public void keptPeerDialFailed(PeerId peer, Throwable error, int failures, Optional<Duration> retryIn) {
+                            if (firstRedialFailed.complete(System.nanoTime())) {
+                                keeperFailures.merge(shortError(error), 1, Integer::sum);
+                            }
+                        }
+                    });
+                    pause(ours.config().quic().liveness().interval());
                     Set<String> before = connectionIds(ours, jsPeer);
                     result.countTransports(ours, before);
                     long killed = System.nanoTime();
@@ -357,14 +388,24 @@ public final class RejoinBench {
                         Thread.sleep(5);
                         closed = log.firstClosed(before);
                     }
-                    closed.ifPresent(c -> result.countCause(c.cause().kind().name()));
+                    closed.ifPresent(c -> result.countCause(c.cause()));
                     long noticed = closed.map(c -> c.nanos() - killed).orElse(-1L);
                     result.record(run, closed.isPresent(), noticed, 0, noticed, true, closed.isPresent() ? null : "still open");
+                    if (closed.isPresent()) {
+                        try {
+                            keeperRedialFailed.addNanos(firstRedialFailed.get(20, TimeUnit.SECONDS) - killed);
+                        } catch (java.util.concurrent.TimeoutException e) {
+                            keeperFailures.merge("no failed redial within 20 s of the close", 1, Integer::sum);
+                        }
+                    }
                 } finally {
+                    closeQuietly(keeper);
                     closeQuietly(js);
                 }
             }
             result.traffic = traffic("ours→js", this::oursToJsTraffic);
+            result.notes.add("the keeper's first redial of the lost peer failed, after the kill (p50 / p95 / max): "
+                    + keeperRedialFailed.summary() + " (" + keeperRedialFailed.count() + " of " + result.runs + " runs); errors: " + keeperFailures);
             if (request) {
                 result.notes.add("the request failed, after the kill (p50 / p95 / max): " + requestFailed.summary()
                         + " (" + requestFailed.count() + " of " + result.runs + " runs)");
@@ -456,14 +497,55 @@ public final class RejoinBench {
         return OurNodes.config(PrivateKey.generateEd25519(), 0, 0, options.keepAlive, options.idle);
     }
 
+    /** A peer keeper as the starter runs one: {@code bootstrap} its bootstrap peer's addresses, the engine's defaults. */
+    private static PeerKeeper keeper(Swarm swarm, List<String> bootstrap) {
+        PeerKeeper keeper = new PeerKeeper(swarm, PeerKeeperConfig.builder()
+                .bootstrapPeers(bootstrap.stream().map(Multiaddr::parse).toList()).targetPeers(BenchNode.TARGET_PEERS).build());
+        keeper.start();
+        return keeper;
+    }
+
+    /**
+     * Waits (bounded) until a bench node has written its peer store file: it writes a change after
+     * a short delay, and a node killed before its first write would restart knowing nobody, which
+     * an application that had been running a while would not.
+     */
+    private static void awaitPeerStoreFile(List<String> nodeArgs) throws InterruptedException {
+        Path file = Path.of(nodeArgs.get(nodeArgs.indexOf("--peer-store") + 1));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!Files.exists(file)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("the bench node did not write its peer store file " + file + " within 15 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static String shortError(Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String text = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        text = text.replaceAll("[0-9]+", "#");
+        return text.length() > 100 ? text.substring(0, 100) + "…" : text;
+    }
+
     private Swarm startOurs() {
         return OurNodes.start(OurNodes.config(PrivateKey.generateEd25519(), 0, 0, options.keepAlive, options.idle));
     }
 
     /** A restartable bench node's arguments: a fixed identity and fixed ports. */
     private List<String> nodeArgs(String name) {
+        Path peerStore = PEER_STORES.resolve(name + ".peers");
+        try {
+            Files.deleteIfExists(peerStore);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         List<String> args = new ArrayList<>(List.of("--seed", OurNodes.seedHex(name),
-                "--quic-port", Integer.toString(FreePorts.udp()), "--tcp-port", Integer.toString(FreePorts.tcp())));
+                "--quic-port", Integer.toString(FreePorts.udp()), "--tcp-port", Integer.toString(FreePorts.tcp()),
+                "--peer-store", peerStore.toAbsolutePath().toString()));
         if (options.keepAlive != null) {
             args.addAll(List.of("--keepalive-ms", Long.toString(options.keepAlive.toMillis())));
         }
@@ -628,8 +710,14 @@ public final class RejoinBench {
             return result;
         }
 
-        void countCause(String kind) {
-            closeCauses.merge(kind, 1, Integer::sum);
+        void countCause(CloseCause cause) {
+            closeCauses.merge(causeClass(cause), 1, Integer::sum);
+        }
+
+        /** The kind and the detail with its numbers masked, so that like causes count together. */
+        static String causeClass(CloseCause cause) {
+            String detail = cause.detail() == null ? "" : cause.detail().replaceAll("[0-9]+(\\.[0-9]+)?", "#");
+            return cause.kind().name() + " \"" + (detail.length() > 80 ? detail.substring(0, 80) + "…" : detail) + "\"";
         }
 
         void countTransports(Swarm swarm, Set<String> connectionIds) {
