@@ -482,6 +482,7 @@ public final class Swarm implements AutoCloseable {
             channel.close();
         }, config.negotiationTimeout().toMillis(), TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(f -> timeout.cancel(false));
+        Runnable release = connection.countInboundStream(channel);
         channel.pipeline().addLast(new MultistreamListener(handlers::containsKey, (ctx, protocol) -> {
             timeout.cancel(false);
             log.debug("Inbound stream {} from {} speaks {}", channel.id(), muxed.remotePeer(), protocol);
@@ -490,7 +491,7 @@ public final class Swarm implements AutoCloseable {
                 ctx.close();
                 return;
             }
-            handler.handleStream(connection.stream(channel, protocol, Direction.INBOUND));
+            handler.handleStream(connection.stream(channel, protocol, Direction.INBOUND, release));
         }));
     }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -96,24 +97,52 @@ final class SwarmConnection implements Connection {
             throw new IllegalArgumentException("newStream needs at least one protocol id");
         }
         List<String> proposals = List.of(protocols);
-        CompletableFuture<Stream> stream = muxed.openStream().thenCompose(channel -> negotiate(channel, proposals));
+        // Counted from the moment it is asked for: a superseded connection must not close under a
+        // stream that is still being opened or negotiated.
+        Runnable release = countStream();
+        CompletableFuture<Stream> stream = muxed.openStream().thenCompose(channel -> {
+            channel.closeFuture().addListener(f -> release.run());
+            return negotiate(channel, proposals, release);
+        });
         stream.whenComplete((s, error) -> {
-            if (error != null && !(StaggeredDial.unwrap(error) instanceof ProtocolNegotiationException)) {
-                streamFailed.accept(this);
+            if (error != null) {
+                release.run();
+                if (!(StaggeredDial.unwrap(error) instanceof ProtocolNegotiationException)) {
+                    streamFailed.accept(this);
+                }
             }
         });
         return stream;
     }
 
-    /** Wraps a negotiated stream and counts it while it is open. */
-    NegotiatedStream stream(Channel channel, String protocol, Direction direction) {
-        if (!Ping.PROTOCOL_ID.equals(protocol)) {
-            busyStreams.incrementAndGet();
-            channel.closeFuture().addListener(f -> {
-                if (busyStreams.decrementAndGet() == 0 && superseded) {
-                    close(CloseCause.local("superseded by another connection to the same peer"));
-                }
-            });
+    /**
+     * Counts a stream the peer opened, from its arrival; the count drops when the stream closes.
+     *
+     * @return what {@link #stream} takes, to drop the count early for ping's stream
+     */
+    Runnable countInboundStream(Channel channel) {
+        Runnable release = countStream();
+        channel.closeFuture().addListener(f -> release.run());
+        return release;
+    }
+
+    private Runnable countStream() {
+        busyStreams.incrementAndGet();
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true) && busyStreams.decrementAndGet() == 0 && superseded) {
+                close(CloseCause.local("superseded by another connection to the same peer"));
+            }
+        };
+    }
+
+    /**
+     * Wraps a negotiated stream. Ping's stream, which liveness keeps open on every connection, does
+     * not count as keeping the connection busy.
+     */
+    NegotiatedStream stream(Channel channel, String protocol, Direction direction, Runnable release) {
+        if (Ping.PROTOCOL_ID.equals(protocol)) {
+            release.run();
         }
         return new NegotiatedStream(channel, protocol, this, direction);
     }
@@ -145,7 +174,7 @@ final class SwarmConnection implements Connection {
         }
     }
 
-    private CompletableFuture<Stream> negotiate(Channel channel, List<String> proposals) {
+    private CompletableFuture<Stream> negotiate(Channel channel, List<String> proposals, Runnable release) {
         CompletableFuture<String> selected = new CompletableFuture<>();
         var timeout = channel.eventLoop().schedule(() -> {
             if (selected.completeExceptionally(new TimeoutException("peer " + remotePeer() + " did not agree on any of "
@@ -157,7 +186,7 @@ final class SwarmConnection implements Connection {
         // thenApply runs on the event loop that completes the negotiation, so callers chaining on
         // the result install their handlers before the stream reads any further data.
         return selected.whenComplete((p, e) -> timeout.cancel(false))
-                .thenApply(protocol -> stream(channel, protocol, Direction.OUTBOUND));
+                .thenApply(protocol -> stream(channel, protocol, Direction.OUTBOUND, release));
     }
 
     @Override

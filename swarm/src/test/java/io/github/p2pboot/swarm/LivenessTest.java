@@ -66,7 +66,9 @@ class LivenessTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void oneKeptPingStreamCarriesEveryPing(Kind kind) throws Exception {
-        Swarm a = start(kind, new LivenessSettings(Duration.ofMillis(200), Duration.ofMillis(60), 3));
+        // A floor well above loopback's round trip: a stall of the machine must not get the
+        // connection replaced (and a second stream counted) in a test about the stream.
+        Swarm a = start(kind, new LivenessSettings(Duration.ofMillis(200), Duration.ofMillis(150), 3));
         Swarm b = start(kind, RARE);
         PingAnswerer answerer = new PingAnswerer();
         b.registerProtocol(answerer);
@@ -151,7 +153,10 @@ class LivenessTest {
         long sentAt = firstUnanswered.getAsLong();
         log.info("{}: peer vanished; closed after {} ms, {} ms after the first unanswered packet (ping timeout {} ms)", kind,
                 closedAfter, sentAt == 0 ? "?" : millisSince(sentAt), timeout.toMillis());
-        assertThat(cause.kind()).isEqualTo(CloseCause.Kind.KEEP_ALIVE_TIMEOUT);
+        // Given up on by liveness, or superseded by the replacement the pool dials once the second
+        // ping is missed (b itself is still there, at its own address).
+        assertThat(cause.kind() == CloseCause.Kind.KEEP_ALIVE_TIMEOUT || cause.detail().contains("superseded"))
+                .as("closed as dead or replaced: %s", cause).isTrue();
         // At most an interval until the next ping, then three timeouts; 700 ms of slack.
         assertThat(closedAfter).isLessThan(defaults.interval().toMillis() + 3 * timeout.toMillis() + 700);
     }
