@@ -56,7 +56,12 @@ final class BenchNodeProcess implements AutoCloseable {
 
     /** Starts a node and waits until its Swarm has started. */
     static BenchNodeProcess start(List<String> args) {
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-cp", classPath(), BenchNode.class.getName()));
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m"));
+        String logLevel = System.getProperty("bench.log.level");
+        if (logLevel != null) {
+            command.add("-Dbench.log.level=" + logLevel);
+        }
+        command.addAll(List.of("-cp", classPath(), BenchNode.class.getName()));
         command.addAll(args);
         Path logFile = Path.of("target", "bench-node-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet() + ".log");
         long launched;
