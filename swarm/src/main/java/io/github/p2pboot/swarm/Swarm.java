@@ -19,6 +19,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -50,6 +51,11 @@ import org.slf4j.LoggerFactory;
 public final class Swarm implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Swarm.class);
+    /**
+     * How long a healthy connection that another one superseded stays open once idle: long enough
+     * for whoever was just handed it to use it, short enough not to ping duplicates for long.
+     */
+    static final Duration SUPERSEDED_GRACE = Duration.ofSeconds(5);
 
     private final SwarmConfig config;
     private final PeerId localPeerId;
@@ -413,7 +419,7 @@ public final class Swarm implements AutoCloseable {
         for (SwarmConnection connection : healthy) {
             if (connection != keep) {
                 log.debug("{} superseded by {}", connection, keep);
-                connection.supersede();
+                connection.supersede(SUPERSEDED_GRACE);
             }
         }
     }
@@ -431,7 +437,7 @@ public final class Swarm implements AutoCloseable {
         SwarmConnection preferred = pool.preferred(peer);
         if (preferred != null && preferred != suspect && !preferred.isSuspect()) {
             log.debug("{} is suspect ({}): {} takes over", suspect, why, preferred);
-            suspect.supersede();
+            suspect.supersede(Duration.ZERO);
             return;
         }
         List<Multiaddr> addresses = new ArrayList<>(peerStore.dialAddresses(peer));
@@ -446,7 +452,7 @@ public final class Swarm implements AutoCloseable {
             if (fresh != null && fresh != suspect) {
                 if (suspect.isSuspect()) {
                     log.debug("{} replaced by {}", suspect, fresh);
-                    suspect.supersede();
+                    suspect.supersede(Duration.ZERO);
                 } else {
                     supersedeDuplicates(peer);
                 }

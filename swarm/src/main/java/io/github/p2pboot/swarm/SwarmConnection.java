@@ -34,6 +34,8 @@ final class SwarmConnection implements Connection {
     private volatile CloseCause overrideCause;
     private volatile boolean suspect;
     private volatile boolean superseded;
+    private volatile long supersededGraceNanos;
+    private volatile long idleSinceNanos = System.nanoTime();
 
     /**
      * @param streamFailed told when a stream could not be opened or negotiated, a sign that the
@@ -130,8 +132,11 @@ final class SwarmConnection implements Connection {
         busyStreams.incrementAndGet();
         AtomicBoolean released = new AtomicBoolean();
         return () -> {
-            if (released.compareAndSet(false, true) && busyStreams.decrementAndGet() == 0 && superseded) {
-                close(CloseCause.local("superseded by another connection to the same peer"));
+            if (released.compareAndSet(false, true) && busyStreams.decrementAndGet() == 0) {
+                idleSinceNanos = System.nanoTime();
+                if (superseded) {
+                    closeOnceIdleFor(supersededGraceNanos);
+                }
             }
         };
     }
@@ -166,10 +171,34 @@ final class SwarmConnection implements Connection {
         return superseded;
     }
 
-    /** Marks this connection superseded and closes it as soon as its streams are done. */
-    void supersede() {
+    /**
+     * Marks this connection superseded: new streams go elsewhere, and it closes once it has been
+     * idle (no stream but ping's) for {@code grace}. A grace lets a caller that was just handed
+     * this connection use it; a suspect connection gets none.
+     */
+    void supersede(Duration grace) {
+        supersededGraceNanos = grace.toNanos();
         superseded = true;
         if (isIdle()) {
+            closeOnceIdleFor(supersededGraceNanos);
+        }
+    }
+
+    private void closeOnceIdleFor(long graceNanos) {
+        if (graceNanos <= 0) {
+            closeIfStillIdle(0);
+            return;
+        }
+        try {
+            muxed.eventLoop().schedule(() -> closeIfStillIdle(graceNanos), graceNanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // The node is stopping: its connections close anyway.
+        }
+    }
+
+    private void closeIfStillIdle(long graceNanos) {
+        // A stream that came and went meanwhile scheduled its own check.
+        if (superseded && isOpen() && isIdle() && System.nanoTime() - idleSinceNanos >= graceNanos) {
             close(CloseCause.local("superseded by another connection to the same peer"));
         }
     }
