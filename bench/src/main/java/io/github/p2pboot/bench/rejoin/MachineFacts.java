@@ -31,7 +31,18 @@ final class MachineFacts {
                 + (options.keepAlive == null && options.idle == null ? " (engine defaults)" : "")
                 + "; file peer store and peer keeper (target " + BenchNode.TARGET_PEERS + ") on the restarted nodes"
                 + "; survivor poll mode " + options.poll.name().toLowerCase(java.util.Locale.ROOT) + "\n"
+                + "Engine: " + engineVersion() + "\n"
                 + loadLine("at the start");
+    }
+
+    /** The commit the engine was built from, if the bench is told ({@code -Dbench.engine.commit}) or runs in the repository. */
+    private static String engineVersion() {
+        String told = System.getProperty("bench.engine.commit");
+        if (told != null) {
+            return "main at " + told;
+        }
+        String head = command("git", "rev-parse", "--short", "HEAD");
+        return head.matches("[0-9a-f]{7,40}") ? "repository at " + head + " (the installed engine jar may differ)" : "unknown commit";
     }
 
     static String loadLine(String when) {

@@ -41,7 +41,8 @@ import java.util.stream.Collectors;
  * ./mvnw -q install -DskipTests &amp;&amp; ./mvnw -q -f bench/pom.xml compile exec:java \
  *     -Dbench=io.github.p2pboot.bench.rejoin.RejoinBench -Dexec.args="--restarts 20"
  * </pre>
- * Options: {@code --restarts N} (20), {@code --case a,c} (all of a–i), {@code --poll dial|observe}
+ * Options: {@code --restarts N} (20), {@code --case a,c} (a–i; case (j), the lossy path, takes
+ * twice {@code --lossy-minutes N} (10) and runs only when named: {@code --case j}), {@code --poll dial|observe}
  * (dial), {@code --keepalive-ms N} and {@code --idle-ms N} for our nodes (the engine's defaults),
  * {@code --deadline-ms N} (30000), {@code --idle-seconds N} for the keep-alive count (10; 0 skips
  * it), {@code --settle-ms N} (500), {@code --out FILE} (also writes the markdown there).
@@ -117,6 +118,7 @@ public final class RejoinBench {
                     case 'f' -> jsPeerGoneForGood("f", false);
                     case 'i' -> jsPeerGoneForGood("i", true);
                     case 'g', 'h' -> KademliaRejoin.run(String.valueOf(id), id == 'h', options);
+                    case 'j' -> LossyPath.run(options);
                     default -> throw new IllegalArgumentException("unknown case " + id);
                 });
             } catch (Exception e) {
@@ -657,6 +659,7 @@ public final class RejoinBench {
         Duration deadline = Duration.ofSeconds(30);
         int idleSeconds = 10;
         long settleMs = 500;
+        int lossyMinutes = 10;
         Path out;
 
         static Options parse(String[] args) {
@@ -673,8 +676,9 @@ public final class RejoinBench {
                     case "--idle-seconds" -> o.idleSeconds = Integer.parseInt(value);
                     case "--settle-ms" -> o.settleMs = Long.parseLong(value);
                     case "--out" -> o.out = Path.of(value);
+                    case "--lossy-minutes" -> o.lossyMinutes = Integer.parseInt(value);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + " (known: --restarts --case --poll --keepalive-ms --idle-ms --deadline-ms --idle-seconds --settle-ms --out)");
+                            + " (known: --restarts --case --poll --keepalive-ms --idle-ms --deadline-ms --idle-seconds --settle-ms --lossy-minutes --out)");
                 }
                 i++;
             }
@@ -705,6 +709,8 @@ public final class RejoinBench {
         boolean timedIsNoticed;
         /** No connection is left behind by a kill (graceful restarts): the "old connection" column does not apply. */
         boolean noOldConnection;
+        /** Many short runs (case j): no line per run. */
+        boolean quiet;
         String traffic = "—";
         String failure;
 
@@ -760,6 +766,9 @@ public final class RejoinBench {
                     closedToReached.addNanos(timedNanos + restartNanos - noticedNanos);
                 }
             }
+            if (quiet) {
+                return;
+            }
             System.out.printf("(%s) run %d: %s%s%s%s%n", id, run,
                     reached ? Samples.ms(timedNanos / 1e6) : "NOT within the deadline (" + error + ")",
                     restartNanos > 0 ? ", kill → restarted peer up " + Samples.ms(restartNanos / 1e6) : "",
@@ -805,7 +814,7 @@ public final class RejoinBench {
                 if (r.invalid > 0) {
                     lines.add(r.invalid + " runs had the poll start after the peer was back (invalid)");
                 }
-                if (!r.samples.isEmpty()) {
+                if (!r.samples.isEmpty() && !r.quiet) {
                     lines.add("all runs: " + r.samples);
                 }
                 for (String line : lines) {
