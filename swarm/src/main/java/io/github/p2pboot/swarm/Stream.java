@@ -31,16 +31,23 @@ public interface Stream {
     }
 
     /**
-     * Closes a stream once everything written to it so far has gone out. A plain {@code close()}
-     * right after a write may drop that write if it is still queued; protocol handlers that answer
-     * and then end the stream use this.
+     * Ends our side of a stream once everything written to it so far has gone out, then closes it.
+     * A plain {@code close()} right after a write may drop that write if it is still queued;
+     * protocol handlers that answer and then end the stream use this.
      *
-     * <p>Known issue: when the peer has already ended its side, a js-libp2p peer does not reliably
-     * see us end ours (close or FIN): the data arrives, the end sometimes does not. Ending our side
-     * first works. Protocols whose peers read a message rather than wait for the end (identify,
-     * ping, Kademlia) are not affected.
+     * <p>The end of stream (QUIC FIN, Yamux FIN) goes through the stream's write queue behind the
+     * data, with {@code shutdownOutput()}. Closing the channel instead sends the FIN from
+     * {@code close()}: Netty 4.2.18's QUIC stream does that with a send that quiche refuses while
+     * the stream has no send capacity left (congestion or flow control, common under loss), and the
+     * FIN is then never sent; the peer waits for an end that does not come.
      */
     static void closeWhenFlushed(io.netty.channel.ChannelHandlerContext ctx) {
-        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        io.netty.channel.Channel channel = ctx.channel();
+        if (channel instanceof io.netty.channel.socket.DuplexChannel duplex && !duplex.isOutputShutdown()) {
+            ctx.flush();
+            duplex.shutdownOutput().addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        }
     }
 }
