@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *   <li>At start it dials, besides those, the peers the peer store knows, most recently seen first.
  *   <li>Below {@link PeerKeeperConfig#targetPeers()} it dials known peers (peer store, Kademlia
  *       routing table) and runs Kademlia random walks to find more, every
- *       {@link PeerKeeperConfig#discoveryInterval()} until the target is reached.
+ *       {@link PeerKeeperConfig#discoveryInterval()} until the target is reached; while rounds
+ *       bring nobody new (a network smaller than the target) the wait doubles, up to a minute.
  *   <li>When peers come back after the node was alone, it refreshes the Kademlia routing table.
  * </ul>
  *
@@ -59,6 +60,7 @@ public final class PeerKeeper implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** How many of the most recently connected peers are considered first. */
     private static final int RECENT_PEERS = 64;
+    private static final Duration MAX_DISCOVERY_WAIT = Duration.ofMinutes(1);
 
     private final Swarm swarm;
     private final PeerKeeperConfig config;
@@ -74,6 +76,9 @@ public final class PeerKeeper implements AutoCloseable {
     // Confined to the keeper thread:
     private final Set<PeerId> discoveryDials = new java.util.HashSet<>();
     private ScheduledFuture<?> discoveryTask;
+    /** The wait before the next discovery round: doubles while rounds find nobody new, up to a minute. */
+    private Duration discoveryWait;
+    private int connectedAtLastRound = -1;
     private boolean alone = true;
 
     private static final class KeptPeer {
@@ -285,8 +290,18 @@ public final class PeerKeeper implements AutoCloseable {
         if (missing <= 0) {
             return;
         }
+        int connected = swarm.connectedPeers().size();
+        // A small network may simply not have target-peers peers: look less often while rounds
+        // bring nobody new, rather than walking the DHT every interval forever.
+        if (discoveryWait == null || connected > connectedAtLastRound) {
+            discoveryWait = config.discoveryInterval();
+        } else {
+            Duration longest = max(MAX_DISCOVERY_WAIT, config.discoveryInterval());
+            discoveryWait = min(discoveryWait.multipliedBy(2), longest);
+        }
+        connectedAtLastRound = connected;
         dialKnownPeers(missing);
-        if (kademlia != null && !swarm.connectedPeers().isEmpty()) {
+        if (kademlia != null && connected > 0) {
             byte[] randomKey = new byte[32];
             RANDOM.nextBytes(randomKey);
             kademlia.findClosestPeers(randomKey).whenComplete((result, error) -> run(() -> {
@@ -296,7 +311,15 @@ public final class PeerKeeper implements AutoCloseable {
                 }
             }));
         }
-        discoveryTask = executor.schedule(this::discover, config.discoveryInterval().toMillis(), TimeUnit.MILLISECONDS);
+        discoveryTask = executor.schedule(this::discover, discoveryWait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** Dials up to {@code count} known, unconnected peers at once. */
@@ -375,7 +398,7 @@ public final class PeerKeeper implements AutoCloseable {
 
         @Override
         public void connectionClosed(Connection connection, CloseCause cause, int remaining) {
-            if (remaining != 0) {
+            if (remaining != 0 || !swarm.isRunning()) {
                 return;
             }
             run(() -> {

@@ -138,11 +138,12 @@ class ConnectionPoolTest {
         Swarm a = swarms.start(b -> b.listen(TestSwarms.LOOPBACK_QUIC));
         Swarm b1 = swarms.start(bKey, c -> c.listen(TestSwarms.LOOPBACK_QUIC));
         int b1Port = Integer.parseInt(b1.listenAddresses().get(0).toString().split("/")[4]);
-        try (UdpBlackholeRelay relay = new UdpBlackholeRelay(new InetSocketAddress("127.0.0.1", b1Port))) {
-            Connection stale = a.dial(Multiaddr.parse("/ip4/127.0.0.1/udp/" + relay.port() + "/quic-v1")).get(10, TimeUnit.SECONDS);
+        try (UdpRelay relay = new UdpRelay(new InetSocketAddress("127.0.0.1", b1Port), 0, 0, 1)) {
+            Connection stale = a.dial(Multiaddr.parse("/ip4/127.0.0.1/udp/" + relay.address().getPort() + "/quic-v1"))
+                    .get(10, TimeUnit.SECONDS);
             CompletableFuture<CloseCause> staleClosed = stale.closeFuture();
             // b1 vanishes without a word: nothing it sends reaches a any more, as after a kill -9.
-            relay.blackhole();
+            relay.blackhole(true);
             b1.close();
 
             Swarm b2 = swarms.start(bKey, c -> c.listen(TestSwarms.LOOPBACK_QUIC));
