@@ -2,9 +2,9 @@ package io.github.p2pboot.bench.rejoin;
 
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
-import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.keeper.PeerKeeper;
 import io.github.p2pboot.keeper.PeerKeeperConfig;
+import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.peerstore.FilePeerStore;
 import io.github.p2pboot.peerstore.InMemoryPeerStore;
 import io.github.p2pboot.peerstore.PeerStore;
