@@ -117,10 +117,29 @@ final class Liveness implements SwarmListener {
         return answered;
     }
 
+    /**
+     * The peer pinged us on {@code connection}: it is alive and the path works, which is what our
+     * own ping would find out. On a connection the peer dialled, its pings stand in for ours, so
+     * that a connection between two nodes that both run liveness carries one ping an interval,
+     * not two; the dialling side always pings.
+     */
+    void peerPinged(Connection connection) {
+        Monitor monitor = monitors.get(connection);
+        if (monitor != null) {
+            monitor.lastPeerPingNanos = System.nanoTime();
+        }
+    }
+
     /** The deadline the next ping on {@code connection} would get, or null if it is not watched. */
     Duration pingTimeout(SwarmConnection connection) {
         Monitor monitor = monitors.get(connection);
         return monitor == null ? null : Duration.ofNanos(monitor.timeoutNanos());
+    }
+
+    /** How many pings liveness has sent on {@code connection}, or -1 if it is not watched. */
+    int pingsSent(SwarmConnection connection) {
+        Monitor monitor = monitors.get(connection);
+        return monitor == null ? -1 : monitor.pingsSent;
     }
 
     /** How many streams the connection's kept ping stream has opened, or -1 if not watched. */
@@ -129,7 +148,10 @@ final class Liveness implements SwarmListener {
         return monitor == null ? -1 : monitor.pings.streamsOpened();
     }
 
-    /** One connection's pings and misses. Confined to the connection's event loop. */
+    /**
+     * One connection's pings and misses. Confined to the connection's event loop, but for
+     * {@link #lastPeerPingNanos}, written from the ping stream's loop.
+     */
     private final class Monitor {
         final SwarmConnection connection;
         final EventLoop loop;
@@ -142,6 +164,9 @@ final class Liveness implements SwarmListener {
         ScheduledFuture<?> ticker;
         /** The newest probe still waiting to be answered or missed, or null. */
         Probe pending;
+        volatile int pingsSent;
+        /** When the peer last pinged us on this connection; 0 if never. */
+        volatile long lastPeerPingNanos;
         /** {@link #probeNow} callers waiting for the next answer or miss. */
         final List<CompletableFuture<Boolean>> waiters = new ArrayList<>();
         int misses;
@@ -189,9 +214,16 @@ final class Liveness implements SwarmListener {
 
         /** The interval's ping, unless a probe is still out (a suspect connection is probed already). */
         void tick() {
-            if (pending == null) {
+            if (pending == null && !pingedByPeerWithinInterval()) {
                 probe();
             }
+        }
+
+        /** On a connection the peer dialled, whether its own pings showed it alive this interval. */
+        boolean pingedByPeerWithinInterval() {
+            long last = lastPeerPingNanos;
+            return connection.direction() == Direction.INBOUND && misses == 0 && last != 0
+                    && System.nanoTime() - last < settings.interval().toNanos() + timeoutNanos();
         }
 
         void probeNow() {
@@ -223,6 +255,7 @@ final class Liveness implements SwarmListener {
             }
             Probe probe = new Probe(timeout);
             pending = probe;
+            pingsSent++;
             probe.timer = loop.schedule(() -> missed(probe, "no answer to a ping within " + millis(probe.timeoutNanos) + " ms"),
                     timeout, TimeUnit.NANOSECONDS);
             pings.ping().whenComplete((rtt, error) -> {

@@ -90,7 +90,7 @@ public final class Swarm implements AutoCloseable {
                 Swarm.this.recovered(connection);
             }
         });
-        registerProtocol(Ping.handler());
+        registerProtocol(Ping.handler(liveness::peerPinged));
         identify.handlers().forEach(this::registerProtocol);
         listeners.add(identify);
         listeners.add(liveness);

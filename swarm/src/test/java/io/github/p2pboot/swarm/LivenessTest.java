@@ -84,6 +84,40 @@ class LivenessTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void whenBothSidesRunLivenessOnlyTheDialerPings(Kind kind) throws Exception {
+        LivenessSettings settings = new LivenessSettings(Duration.ofMillis(200), Duration.ofMillis(150), 3);
+        Swarm a = start(kind, settings);
+        Swarm b = start(kind, settings);
+        SwarmConnection outbound = dial(a, b);
+        await().atMost(WAIT).until(() -> b.connection(a.localPeerId()) != null);
+        SwarmConnection inbound = (SwarmConnection) b.connection(a.localPeerId());
+
+        await().atMost(WAIT).until(() -> a.liveness().pingsSent(outbound) >= 10);
+
+        // The listener pinged at open (its first round-trip sample) and then let the dialer's
+        // pings stand in for its own.
+        assertThat(b.liveness().pingsSent(inbound)).isLessThanOrEqualTo(2);
+        assertThat(outbound.isOpen()).isTrue();
+        assertThat(inbound.isOpen()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void theListenerPingsAgainWhenTheDialerStops(Kind kind) throws Exception {
+        LivenessSettings settings = new LivenessSettings(Duration.ofMillis(200), Duration.ofMillis(150), 3);
+        Swarm a = start(kind, RARE);
+        Swarm b = start(kind, settings);
+        SwarmConnection outbound = dial(a, b);
+        await().atMost(WAIT).until(() -> b.connection(a.localPeerId()) != null);
+        SwarmConnection inbound = (SwarmConnection) b.connection(a.localPeerId());
+
+        // a pings only every RARE interval: b, the listener, must watch the connection itself.
+        await().atMost(WAIT).until(() -> b.liveness().pingsSent(inbound) >= 5);
+        assertThat(outbound.isOpen()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void peerThatStopsAnsweringIsSuspectedThenClosed(Kind kind) throws Exception {
         Swarm a = start(kind, RARE);
         Swarm b = start(kind, RARE);

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * The libp2p ping protocol ({@code ping/ping.md}): the dialer sends 32 random bytes, the listener
@@ -24,7 +25,7 @@ public final class Ping {
     static final int PAYLOAD_SIZE = 32;
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final ProtocolHandler HANDLER = new PingHandler();
+    private static final ProtocolHandler HANDLER = new PingHandler(connection -> { });
 
     private Ping() {
     }
@@ -35,6 +36,15 @@ public final class Ping {
      */
     public static ProtocolHandler handler() {
         return HANDLER;
+    }
+
+    /**
+     * Serves {@value #PROTOCOL_ID} like {@link #handler()}, and tells {@code pinged} of every ping
+     * a peer sends: proof that the peer is alive, which liveness uses instead of pinging back.
+     * Called on the stream's event loop; must not block.
+     */
+    public static ProtocolHandler handler(Consumer<Connection> pinged) {
+        return new PingHandler(pinged);
     }
 
     /**
@@ -88,6 +98,12 @@ public final class Ping {
     }
 
     private static final class PingHandler implements ProtocolHandler {
+        private final Consumer<Connection> pinged;
+
+        PingHandler(Consumer<Connection> pinged) {
+            this.pinged = pinged;
+        }
+
         @Override
         public String protocolId() {
             return PROTOCOL_ID;
@@ -95,18 +111,24 @@ public final class Ping {
 
         @Override
         public void handleStream(Stream stream) {
-            stream.channel().pipeline().addLast(new FixedLengthFrameDecoder(PAYLOAD_SIZE), new EchoHandler());
+            stream.channel().pipeline().addLast(new FixedLengthFrameDecoder(PAYLOAD_SIZE), new EchoHandler(stream.connection(), pinged));
         }
     }
 
     private static final class EchoHandler extends SimpleChannelInboundHandler<ByteBuf> {
-        EchoHandler() {
+        private final Connection connection;
+        private final Consumer<Connection> pinged;
+
+        EchoHandler(Connection connection, Consumer<Connection> pinged) {
             super(false);
+            this.connection = connection;
+            this.pinged = pinged;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf payload) {
             ctx.writeAndFlush(payload);
+            pinged.accept(connection);
         }
 
         @Override
