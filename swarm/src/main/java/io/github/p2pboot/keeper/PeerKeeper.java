@@ -251,7 +251,7 @@ public final class PeerKeeper implements AutoCloseable {
                     failures, wait.get().toMillis(), reason);
         }
         peer.nextAttempt = Instant.now().plus(wait.get());
-        peer.retry = executor.schedule(() -> dialKept(peer), wait.get().toMillis(), TimeUnit.MILLISECONDS);
+        peer.retry = schedule(() -> dialKept(peer), wait.get());
     }
 
     private static String kind(KeptPeer peer) {
@@ -311,7 +311,7 @@ public final class PeerKeeper implements AutoCloseable {
                 }
             }));
         }
-        discoveryTask = executor.schedule(this::discover, discoveryWait.toMillis(), TimeUnit.MILLISECONDS);
+        discoveryTask = schedule(this::discover, discoveryWait);
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -350,6 +350,15 @@ public final class PeerKeeper implements AutoCloseable {
                             log.debug("Dial of known peer {} failed: {}", peer, error.getMessage());
                         }
                     }));
+        }
+    }
+
+    /** Schedules {@code task} on the keeper thread; null if the keeper was closed meanwhile. */
+    private ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+        try {
+            return executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            return null;
         }
     }
 
