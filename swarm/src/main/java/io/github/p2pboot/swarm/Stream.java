@@ -35,8 +35,8 @@ public interface Stream {
      * A plain {@code close()} right after a write may drop that write if it is still queued;
      * protocol handlers that answer and then end the stream use this.
      *
-     * <p>The end of stream (QUIC FIN, Yamux FIN) goes through the stream's write queue behind the
-     * data, with {@code shutdownOutput()}. Closing the channel instead sends the FIN from
+     * <p>The end of stream (QUIC FIN, Yamux FIN) goes out with {@code shutdownOutput()} once the data
+     * before it has been written. Closing the channel instead sends the FIN from
      * {@code close()}: Netty 4.2.18's QUIC stream does that with a send that quiche refuses while
      * the stream has no send capacity left (congestion or flow control, common under loss), and the
      * FIN is then never sent; the peer waits for an end that does not come.
@@ -44,8 +44,16 @@ public interface Stream {
     static void closeWhenFlushed(io.netty.channel.ChannelHandlerContext ctx) {
         io.netty.channel.Channel channel = ctx.channel();
         if (channel instanceof io.netty.channel.socket.DuplexChannel duplex && !duplex.isOutputShutdown()) {
-            ctx.flush();
-            duplex.shutdownOutput().addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            // First everything written so far (an empty write completes after them, in order),
+            // then the FIN, then the close: shutdownOutput() bypasses writes still queued, so a FIN
+            // sent beside them would end the stream short.
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(written -> {
+                if (written.isSuccess() && !duplex.isOutputShutdown()) {
+                    duplex.shutdownOutput().addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                } else {
+                    channel.close();
+                }
+            });
         } else {
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
         }
