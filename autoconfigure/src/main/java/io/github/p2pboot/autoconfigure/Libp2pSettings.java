@@ -34,6 +34,11 @@ final class Libp2pSettings {
         SwarmConfig.Builder builder = SwarmConfig.builder(hostKey).quic(quic(properties.getQuic())).tcp(tcp);
         connections(properties.getConnections(), builder);
         builder.peerStore(peerStore);
+        if (peerStore instanceof FilePeerStore file) {
+            // A node that remembers its peers also remembers its QUIC connections, to reset them
+            // at once after a crash.
+            builder.quicConnectionMemory(file.path().resolveSibling(file.path().getFileName() + ".quic"));
+        }
         List<String> listen = properties.getListen();
         for (int i = 0; i < listen.size(); i++) {
             String property = "libp2p.listen[" + i + "]";

@@ -124,7 +124,7 @@ public final class Swarm implements AutoCloseable {
         }
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
         List<Transport> enabled = new ArrayList<>();
-        enabled.add(new QuicTransport(config.hostKey(), config.quic(), group, new Upcalls()));
+        enabled.add(new QuicTransport(config.hostKey(), config.quic(), group, new Upcalls(), config.quicConnectionMemory()));
         if (config.tcp().enabled()) {
             enabled.add(new TcpTransport(config.hostKey(), config.tcp(), group, new Upcalls()));
         }

@@ -23,6 +23,9 @@ import java.util.Objects;
  *     next address is tried alongside it (QUIC addresses are tried first)
  * @param negotiationTimeout how long multistream-select may take on one stream
  * @param ioThreads Netty event-loop threads; 0 lets Netty choose (twice the cores)
+ * @param quicConnectionMemory a file where QUIC remembers its open inbound connections, so that
+ *     after a crash the restarted node ends them at once with stateless resets; null for none.
+ *     Only meaningful with the same host key across restarts
  * @param peerStore where the swarm records the peers it meets; an {@link InMemoryPeerStore} unless
  *     set. The caller who sets one closes it, after the swarm
  */
@@ -37,6 +40,7 @@ public record SwarmConfig(
         Duration dialStagger,
         Duration negotiationTimeout,
         int ioThreads,
+        java.nio.file.Path quicConnectionMemory,
         PeerStore peerStore) {
 
     public static final String DEFAULT_AGENT_VERSION = "p2pboot/0.1.0";
@@ -81,6 +85,7 @@ public record SwarmConfig(
         private Duration negotiationTimeout = Duration.ofSeconds(10);
         private int ioThreads;
         private PeerStore peerStore;
+        private java.nio.file.Path quicConnectionMemory;
 
         private Builder(PrivateKey hostKey) {
             this.hostKey = hostKey;
@@ -135,6 +140,12 @@ public record SwarmConfig(
             return this;
         }
 
+        /** Where QUIC remembers its inbound connections across a crash; none unless set. */
+        public Builder quicConnectionMemory(java.nio.file.Path quicConnectionMemory) {
+            this.quicConnectionMemory = quicConnectionMemory;
+            return this;
+        }
+
         /** The peer store, e.g. a {@link io.github.p2pboot.peerstore.FilePeerStore}; default a new in-memory one. */
         public Builder peerStore(PeerStore peerStore) {
             this.peerStore = peerStore;
@@ -143,7 +154,7 @@ public record SwarmConfig(
 
         public SwarmConfig build() {
             return new SwarmConfig(hostKey, listenAddresses, quic, tcp, agentVersion, maxConnections, maxConnectionsPerPeer, dialStagger,
-                    negotiationTimeout, ioThreads, peerStore != null ? peerStore : new InMemoryPeerStore(hostKey.peerId()));
+                    negotiationTimeout, ioThreads, quicConnectionMemory, peerStore != null ? peerStore : new InMemoryPeerStore(hostKey.peerId()));
         }
     }
 }

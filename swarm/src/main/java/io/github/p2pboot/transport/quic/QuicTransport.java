@@ -87,6 +87,11 @@ public final class QuicTransport implements Transport {
     private static final long MAX_STREAM_DATA = 1024L * 1024;
 
     private final QuicSettings settings;
+    private final ConnectionMemory memory;
+    private final java.util.concurrent.atomic.AtomicBoolean memoryWritePending = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The connections the last run left open, read once at the first listen. */
+    private List<RememberedConnection> lastRun;
+    private volatile boolean closed;
     private final EventLoopGroup group;
     private final TransportListener listener;
     private final QuicSslContext serverSsl;
@@ -105,6 +110,16 @@ public final class QuicTransport implements Transport {
     private final Map<ByteBuffer, InetSocketAddress> dialledPeers = new ConcurrentHashMap<>();
 
     public QuicTransport(PrivateKey hostKey, QuicSettings settings, EventLoopGroup group, TransportListener listener) {
+        this(hostKey, settings, group, listener, null);
+    }
+
+    /**
+     * @param connectionMemory a file in which to remember the open inbound connections, so that
+     *     after a crash the node resets them as soon as it listens again; null for none
+     */
+    public QuicTransport(PrivateKey hostKey, QuicSettings settings, EventLoopGroup group, TransportListener listener,
+            java.nio.file.Path connectionMemory) {
+        this.memory = connectionMemory == null ? null : new ConnectionMemory(connectionMemory);
         this.settings = settings;
         this.group = group;
         this.listener = listener;
@@ -176,6 +191,7 @@ public final class QuicTransport implements Transport {
         listeningSockets.add(bind.channel());
         Multiaddr bound = QuicConnection.quicAddress(boundSocket);
         log.debug("QUIC listening on {}", bound);
+        resetWhatTheLastRunLeft();
         return bound;
     }
 
@@ -273,6 +289,10 @@ public final class QuicTransport implements Transport {
 
     @Override
     public void close() {
+        closed = true;
+        if (memory != null) {
+            memory.forget();
+        }
         for (QuicConnection connection : connections) {
             connection.close();
         }
@@ -387,7 +407,46 @@ public final class QuicTransport implements Transport {
 
     private void track(QuicConnection connection) {
         connections.add(connection);
-        connection.closeFuture().whenComplete((cause, e) -> connections.remove(connection));
+        rememberSoon();
+        connection.closeFuture().whenComplete((cause, e) -> {
+            connections.remove(connection);
+            rememberSoon();
+        });
+    }
+
+    /** Writes the connection memory a little later, once for a burst of changes. */
+    private void rememberSoon() {
+        if (memory == null || closed || !memoryWritePending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            group.next().schedule(() -> {
+                memoryWritePending.set(false);
+                if (!closed) {
+                    memory.write(this::connectionsToRemember);
+                }
+            }, ConnectionMemory.WRITE_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            memoryWritePending.set(false);
+        }
+    }
+
+    /**
+     * Once a listener is up: resets for the connections the last run left open, from the listener
+     * of their address family.
+     */
+    private synchronized void resetWhatTheLastRunLeft() {
+        if (memory == null) {
+            return;
+        }
+        if (lastRun == null) {
+            lastRun = memory.load();
+            memory.write(this::connectionsToRemember);
+        }
+        if (!lastRun.isEmpty()) {
+            int sent = resetRemembered(lastRun);
+            log.debug("Sent {} stateless resets for the {} connections the last run left open", sent, lastRun.size());
+        }
     }
 
     /** Authenticates a peer that dialled us once its handshake completes. */

@@ -109,6 +109,51 @@ class QuicStatelessResetTest {
         assertThat(echo(live, "after")).isEqualTo("after");
     }
 
+    @Test
+    void aNodeRestartedAfterACrashResetsTheConnectionsItsMemoryFileHolds(@org.junit.jupiter.api.io.TempDir java.nio.file.Path folder)
+            throws Exception {
+        PrivateKey keyA = PrivateKey.generateEd25519();
+        java.nio.file.Path memory = folder.resolve("peers.store.quic");
+        QuicTransport a = new QuicTransport(keyA, QuicSettings.DEFAULTS, group, new EchoListener(), memory);
+        transports.add(a);
+        Multiaddr address = a.listen(Multiaddr.parse(LOOPBACK));
+        QuicTransport b = transport(PrivateKey.generateEd25519());
+        MuxedConnection old = b.dial(address, keyA.peerId()).get(10, TimeUnit.SECONDS);
+        assertThat(echo(old, "before")).isEqualTo("before");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!java.nio.file.Files.exists(memory) || java.nio.file.Files.readAllLines(memory).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the connection memory was not written within 10 s");
+            }
+            Thread.sleep(20);
+        }
+
+        a.crashForTest();
+        QuicTransport restarted = new QuicTransport(keyA, QuicSettings.DEFAULTS, group, new EchoListener(), memory);
+        transports.add(restarted);
+        restarted.listen(address);
+
+        // B sends nothing: the resets the restarted node sends as it listens must end its connection.
+        CloseCause cause = old.closeFuture().get(RESET_NOTICED_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(cause.kind()).isNotEqualTo(CloseCause.Kind.IDLE_TIMEOUT);
+        // A clean stop forgets: its peers were told.
+        restarted.close();
+        assertThat(memory).doesNotExist();
+    }
+
+    @Test
+    void aMalformedConnectionMemoryIsIgnored(@org.junit.jupiter.api.io.TempDir java.nio.file.Path folder) throws Exception {
+        java.nio.file.Path memory = folder.resolve("peers.store.quic");
+        java.nio.file.Files.writeString(memory, "not an address\n127.0.0.1 99999 00\nexample.org 4001 0011\n::1 4001 zz\n");
+
+        assertThat(new ConnectionMemory(memory).load()).isEmpty();
+        QuicTransport a = new QuicTransport(PrivateKey.generateEd25519(), QuicSettings.DEFAULTS, group, new EchoListener(), memory);
+        transports.add(a);
+        Multiaddr address = a.listen(Multiaddr.parse(LOOPBACK));
+        MuxedConnection live = transport(PrivateKey.generateEd25519()).dial(address, null).get(10, TimeUnit.SECONDS);
+        assertThat(echo(live, "still serving")).isEqualTo("still serving");
+    }
+
     private static List<QuicTransport.RememberedConnection> awaitRemembered(QuicTransport transport, int count) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (transport.connectionsToRemember().size() < count) {
