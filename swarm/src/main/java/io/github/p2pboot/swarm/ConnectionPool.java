@@ -138,12 +138,6 @@ final class ConnectionPool {
         return started.copy();
     }
 
-    /** Whether a dial to {@code peer} is in progress. */
-    synchronized boolean isDialling(PeerId peer) {
-        PeerConnections entry = peers.get(peer);
-        return entry != null && entry.pendingDial != null;
-    }
-
     /**
      * The connection new streams to {@code peer} should use: the newest open one that is neither
      * suspect nor superseded; failing that, the newest open one; null if none is open.

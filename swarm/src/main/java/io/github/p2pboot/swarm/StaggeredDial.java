@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -87,7 +86,7 @@ final class StaggeredDial {
         boolean allFailed;
         boolean moreToTry;
         synchronized (this) {
-            errors.put(address, unwrap(error));
+            errors.put(address, Futures.unwrap(error));
             failed++;
             allFailed = failed == addresses.size();
             moreToTry = failed == started && started < addresses.size();
@@ -102,9 +101,5 @@ final class StaggeredDial {
             // Every attempt so far failed: do not wait out the stagger.
             startNext();
         }
-    }
-
-    static Throwable unwrap(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 }

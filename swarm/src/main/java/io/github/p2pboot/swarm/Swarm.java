@@ -183,7 +183,7 @@ public final class Swarm implements AutoCloseable {
             return adopt(muxed);
         }).whenComplete((connection, error) -> {
             if (error != null) {
-                Throwable cause = StaggeredDial.unwrap(error);
+                Throwable cause = Futures.unwrap(error);
                 notifyListeners(l -> l.dialFailed(address, transport.name(), cause));
             }
         });
@@ -274,11 +274,6 @@ public final class Swarm implements AutoCloseable {
     /** Every open connection, oldest first. */
     public List<Connection> connections() {
         return List.copyOf(pool.all());
-    }
-
-    /** Whether a dial to {@code peer} is in progress. */
-    public boolean isDialling(PeerId peer) {
-        return pool.isDialling(peer);
     }
 
     public Set<PeerId> connectedPeers() {
@@ -457,7 +452,7 @@ public final class Swarm implements AutoCloseable {
                     supersedeDuplicates(peer);
                 }
             } else if (error != null) {
-                log.debug("Replacement dial of suspect {} failed: {}", suspect, StaggeredDial.unwrap(error).getMessage());
+                log.debug("Replacement dial of suspect {} failed: {}", suspect, Futures.unwrap(error).getMessage());
             }
         });
     }

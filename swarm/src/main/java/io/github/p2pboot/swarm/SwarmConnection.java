@@ -109,7 +109,7 @@ final class SwarmConnection implements Connection {
         stream.whenComplete((s, error) -> {
             if (error != null) {
                 release.run();
-                if (!(StaggeredDial.unwrap(error) instanceof ProtocolNegotiationException)) {
+                if (!(Futures.unwrap(error) instanceof ProtocolNegotiationException)) {
                     streamFailed.accept(this);
                 }
             }
