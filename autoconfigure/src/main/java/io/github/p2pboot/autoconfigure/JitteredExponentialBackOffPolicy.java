@@ -1,7 +1,7 @@
 package io.github.p2pboot.autoconfigure;
 
+import io.github.p2pboot.keeper.ReconnectBackOff;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
 import org.springframework.retry.RetryContext;
 import org.springframework.retry.backoff.BackOffContext;
 import org.springframework.retry.backoff.BackOffInterruptedException;
@@ -10,7 +10,8 @@ import org.springframework.retry.backoff.SleepingBackOffPolicy;
 import org.springframework.retry.backoff.ThreadWaitSleeper;
 
 /**
- * Exponential random back-off for spring-retry: the n-th wait is
+ * Exponential random back-off for spring-retry, with the engine's waits
+ * ({@link ReconnectBackOff#exponentialWait}): the n-th wait is
  * {@code min(initial * multiplier^n, max)}, spread at random by {@code ±jitter} of itself so that
  * many nodes that lost the same bootstrap peer do not redial in step. spring-retry's own
  * {@code ExponentialRandomBackOffPolicy} only stretches waits upwards by up to the multiplier,
@@ -53,10 +54,8 @@ final class JitteredExponentialBackOffPolicy implements SleepingBackOffPolicy<Ji
 
     /** The wait after the {@code attempt}-th failure (0-based). */
     Duration nextWait(int attempt) {
-        double base = settings.initialBackoff().toMillis() * Math.pow(settings.multiplier(), attempt);
-        double capped = Math.min(base, settings.maxBackoff().toMillis());
-        double spread = capped * settings.jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
-        return Duration.ofMillis(Math.max(1, Math.round(capped + spread)));
+        return ReconnectBackOff.exponentialWait(settings.initialBackoff(), settings.multiplier(), settings.maxBackoff(),
+                settings.jitter(), attempt);
     }
 
     private static final class Attempts implements BackOffContext {

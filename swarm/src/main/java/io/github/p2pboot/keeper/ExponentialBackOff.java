@@ -4,7 +4,6 @@ import io.github.p2pboot.identity.PeerId;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 
 /** The engine's own {@link ReconnectBackOff}: exponential, capped, with a random spread. */
 final class ExponentialBackOff implements ReconnectBackOff {
@@ -55,9 +54,6 @@ final class ExponentialBackOff implements ReconnectBackOff {
 
     /** The wait after the {@code attempt}-th failure (0-based). */
     Duration waitAfter(int attempt) {
-        double base = initial.toMillis() * Math.pow(multiplier, attempt);
-        double capped = Math.min(base, max.toMillis());
-        double spread = capped * jitter * (2 * ThreadLocalRandom.current().nextDouble() - 1);
-        return Duration.ofMillis(Math.max(1, Math.round(capped + spread)));
+        return ReconnectBackOff.exponentialWait(initial, multiplier, max, jitter, attempt);
     }
 }

@@ -3,6 +3,7 @@ package io.github.p2pboot.keeper;
 import io.github.p2pboot.identity.PeerId;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * How long the {@link PeerKeeper} waits between failed dials to one peer, and when it gives up.
@@ -36,5 +37,18 @@ public interface ReconnectBackOff {
      */
     static ReconnectBackOff exponential(Duration initial, double multiplier, Duration max, double jitter, int maxAttempts) {
         return new ExponentialBackOff(initial, multiplier, max, jitter, maxAttempts);
+    }
+
+    /**
+     * The wait {@link #exponential} uses after the {@code attempt}-th failure (0-based):
+     * {@code min(initial * multiplier^attempt, max)}, spread at random by {@code ±jitter} of itself;
+     * at least 1 ms. For other back-off machinery (the starter's spring-retry policy) that should
+     * wait the same.
+     */
+    static Duration exponentialWait(Duration initial, double multiplier, Duration max, double jitter, int attempt) {
+        double base = initial.toMillis() * Math.pow(multiplier, attempt);
+        double capped = Math.min(base, max.toMillis());
+        double spread = capped * jitter * (2 * ThreadLocalRandom.current().nextDouble() - 1);
+        return Duration.ofMillis(Math.max(1, Math.round(capped + spread)));
     }
 }
