@@ -2,10 +2,13 @@ package io.github.p2pboot.resource;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +35,7 @@ public final class Incidents {
     private static final Logger log = LoggerFactory.getLogger(Incidents.class);
 
     private final Map<String, Kind> kinds = new ConcurrentHashMap<>();
+    private final List<Consumer<String>> kindListeners = new CopyOnWriteArrayList<>();
     private final LongSupplier nanoClock;
 
     public Incidents() {
@@ -52,11 +56,28 @@ public final class Incidents {
      */
     public void report(String kind, Object peer, String detail) {
         log.debug("{} from {}: {}", kind, peer, detail);
-        Kind counter = kinds.computeIfAbsent(kind, Kind::new);
+        Kind counter = kinds.get(kind);
+        if (counter == null) {
+            Kind fresh = new Kind(kind);
+            counter = kinds.putIfAbsent(kind, fresh);
+            if (counter == null) {
+                counter = fresh;
+                kindListeners.forEach(l -> l.accept(kind));
+            }
+        }
         String summary = counter.add(String.valueOf(peer), detail, nanoClock.getAsLong());
         if (summary != null) {
             log.warn(summary);
         }
+    }
+
+    /**
+     * Tells {@code listener} every kind seen so far and each new one as it first happens, e.g. to
+     * register a meter per kind that reads {@link #total(String)}.
+     */
+    public void onKind(Consumer<String> listener) {
+        kindListeners.add(listener);
+        kinds.keySet().forEach(listener);
     }
 
     /** Logs the summary of every kind whose period is over; the swarm calls this periodically. */
