@@ -32,10 +32,10 @@ import java.util.Set;
  * already meet. In all, at most {@code maxPeers} peers and {@code maxBytes} estimated bytes.
  *
  * <p>Bytes: each peer's heap is estimated from what it holds (see {@link PeerEntry#estimateBytes},
- * an upper estimate for a 64-bit JVM). A typical peer (a handful of addresses and protocols)
- * takes about 2 KiB, one filled to every bound at most {@value #MAX_ESTIMATED_PEER_BYTES}; the
+ * a slight overestimate for a 64-bit JVM). A typical peer (a handful of addresses and
+ * protocols) takes about 2.5 KiB, one filled to every bound at most {@value #MAX_ESTIMATED_PEER_BYTES}; the
  * default {@value #DEFAULT_MAX_BYTES} bytes (8 MiB) hold the default 1,000 typical peers three
- * times over, and at worst about 220 peers filled to the bounds. {@link #usage()} reports both.
+ * times over, and at worst about 200 peers filled to the bounds. {@link #usage()} reports both.
  *
  * <p>Eviction, when a new peer or a larger record makes one too many or too large: peers never
  * seen (known only from third parties) go first, the earliest learnt first, while they fill a

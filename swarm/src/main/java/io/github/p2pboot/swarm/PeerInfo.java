@@ -21,7 +21,7 @@ import java.util.Set;
  * {@value #MAX_VERSION_LENGTH} characters with anything but printable ASCII replaced by '?'.
  * The bounds follow go-libp2p's peer store (128 protocols per peer); a real record (a js-libp2p
  * or go-libp2p node: a handful of addresses, 10 to 30 protocols, an agent of about 30 characters)
- * is far inside them, and the largest record takes about 20 KiB.
+ * is far inside them, and the largest record takes about 30 KiB of heap.
  *
  * @param peerId the peer, verified against the public key it sent
  * @param listenAddresses the addresses it says it listens on, in its order

@@ -52,7 +52,7 @@ class PeerStoreByteBoundTest {
 
         PeerStoreUsage usage = store.usage();
         assertThat(usage.peers()).isEqualTo(1);
-        // A typical peer, as the class comment says: about 2 KiB.
+        // A typical peer, as the class comment says: about 2.5 KiB.
         assertThat(usage.estimatedBytes()).isBetween(1024L, 3 * 1024L);
     }
 
