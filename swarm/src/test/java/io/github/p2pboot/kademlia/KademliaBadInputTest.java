@@ -99,7 +99,7 @@ class KademliaBadInputTest {
 
     @Test
     void oversizedRecordValueIsNotStored() throws Exception {
-        byte[] key = "/other/big".getBytes(StandardCharsets.UTF_8);
+        byte[] key = "/strict/big".getBytes(StandardCharsets.UTF_8);
         Message put = Message.newBuilder().setType(Message.MessageType.PUT_VALUE).setKey(ByteString.copyFrom(key))
                 .setRecord(Record.newBuilder().setKey(ByteString.copyFrom(key)).setValue(ByteString.copyFrom(new byte[101]))).build();
 
