@@ -11,6 +11,7 @@ import io.github.p2pboot.swarm.Swarm;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * {@value #MAX_INBOUND_STREAMS_PER_PEER} open streams per peer; on each, one answer being written
  * at a time, during which the stream is not read (a peer that does not read our answers stops
  * being read, and flow control then stops its sending), and at most
- * {@value #MAX_WAITING_REQUESTS} requests that had already arrived waiting for their turn.
+ * {@value #MAX_WAITING_REQUESTS} requests that had already arrived waiting for their turn; an
+ * answer not taken within {@link #ANSWER_DEADLINE} ends the stream.
  */
 final class KadStreams {
 
@@ -53,6 +56,12 @@ final class KadStreams {
      * does not read its answers; its stream is closed.
      */
     static final int MAX_WAITING_REQUESTS = 16;
+    /**
+     * An answer the transport has not taken within this long (the peer does not read, or is
+     * gone without our knowing, as a QUIC peer that closed its side) ends the stream, so that the
+     * answer and the stream are not held for as long as the connection lives.
+     */
+    static final Duration ANSWER_DEADLINE = Duration.ofSeconds(10);
 
     private static final Logger log = LoggerFactory.getLogger(KadStreams.class);
 
@@ -278,7 +287,18 @@ final class KadStreams {
             // read makes its own sending stop, instead of making us queue answers for it.
             ctx.channel().config().setAutoRead(false);
             load.answerBytesPending.addAndGet(answer.length);
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(answer)).addListener(written -> {
+            ChannelFuture write = ctx.writeAndFlush(Unpooled.wrappedBuffer(answer));
+            ScheduledFuture<?> deadline = write.isDone() ? null : ctx.executor().schedule(() -> {
+                if (!write.isDone()) {
+                    log.debug("Closing a Kademlia stream from {}: our answer was not read within {} ms", peer,
+                            ANSWER_DEADLINE.toMillis());
+                    close(ctx);
+                }
+            }, ANSWER_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            write.addListener(written -> {
+                if (deadline != null) {
+                    deadline.cancel(false);
+                }
                 load.answerBytesPending.addAndGet(-answer.length);
                 writing = false;
                 if (!written.isSuccess()) {
