@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Kademlia messages on streams: uvarint-length-prefixed protobuf {@link Message}s, at most
- * {@value #MAX_MESSAGE_SIZE} bytes each. As a client, one request per stream; as a server, every
+ * {@value #MAX_MESSAGE_SIZE} bytes each, requests to the server at most {@link #maxRequestSize}. As a client, one request per stream; as a server, every
  * request the peer sends on a stream is answered in turn.
  *
  * <p>The server holds little for a peer however it behaves: at most
@@ -42,8 +42,15 @@ import org.slf4j.LoggerFactory;
  */
 final class KadStreams {
 
-    /** Large enough for a record of the largest accepted value and 20 peers with their addresses. */
+    /** The largest message read: large enough for a record of the largest accepted value and 20 peers with their addresses. */
     static final int MAX_MESSAGE_SIZE = 1024 * 1024;
+    /**
+     * What a request may carry beside its record's value: the key twice (message and record, at
+     * most 256 bytes each), the record's other fields, one provider with its addresses. Requests
+     * are read up to the largest value plus this, not {@link #MAX_MESSAGE_SIZE}: each stream of a
+     * peer may hold one unfinished request, and answers are the only large messages.
+     */
+    static final int REQUEST_OVERHEAD = 16 * 1024;
     /**
      * Kademlia streams one peer may have open to us at once. go-, js- and rust-libp2p use one
      * stream per request (or reuse one), and a lookup keeps alpha (3) in flight, so a peer running
@@ -159,7 +166,12 @@ final class KadStreams {
         return response;
     }
 
-    static ProtocolHandler server(String protocol, RequestHandler handler, ServerLoad load) {
+    /** The largest request the server reads when records may have values of {@code maxValueSize} bytes. */
+    static int maxRequestSize(int maxValueSize) {
+        return (int) Math.min(MAX_MESSAGE_SIZE, (long) maxValueSize + REQUEST_OVERHEAD);
+    }
+
+    static ProtocolHandler server(String protocol, RequestHandler handler, ServerLoad load, int maxRequestSize) {
         return new ProtocolHandler() {
             @Override
             public String protocolId() {
@@ -175,7 +187,7 @@ final class KadStreams {
                     return;
                 }
                 stream.channel().closeFuture().addListener(f -> load.closeStream(peer));
-                stream.channel().pipeline().addLast(new UvarintFrameDecoder(MAX_MESSAGE_SIZE), UvarintFrameEncoder.INSTANCE,
+                stream.channel().pipeline().addLast(new UvarintFrameDecoder(maxRequestSize), UvarintFrameEncoder.INSTANCE,
                         new RequestReader(peer, handler, load));
             }
         };
@@ -338,7 +350,12 @@ final class KadStreams {
                 // From the encoder's place in the pipeline: the empty write that closeWhenFlushed
                 // orders after our answers must not pass the encoder, which would frame it as an
                 // empty message (a PUT_VALUE echo to the peer, since PUT_VALUE is type 0).
-                Stream.closeWhenFlushed(ctx.pipeline().context(UvarintFrameEncoder.INSTANCE));
+                ChannelHandlerContext encoder = ctx.pipeline().context(UvarintFrameEncoder.INSTANCE);
+                if (encoder != null) {
+                    Stream.closeWhenFlushed(encoder);
+                } else {
+                    ctx.close();
+                }
             }
         }
 

@@ -103,7 +103,8 @@ public final class Kademlia implements AutoCloseable {
             return thread;
         });
         if (config.mode() == KademliaMode.SERVER) {
-            swarm.registerProtocol(KadStreams.server(config.protocolId(), new Server(), serverLoad));
+            swarm.registerProtocol(KadStreams.server(config.protocolId(), new Server(), serverLoad,
+                    KadStreams.maxRequestSize(config.maxValueSize())));
         }
         swarm.addListener(events);
         long interval = config.bootstrapInterval().toMillis();

@@ -8,8 +8,8 @@ package io.github.p2pboot.kademlia;
  * @param bytes the estimated heap they take (keys, values and their bookkeeping)
  * @param maxBytes the budget {@code bytes} may reach ({@link KademliaConfig#maxStoreBytes()})
  * @param peers remote peers whose records or provider entries are stored
- * @param refused records and provider entries refused since start: store or peer quota full, key
- *     too long, or a namespace without a validator
+ * @param refused records and provider entries from other peers refused since start: store or peer
+ *     quota full, key too long, a namespace without a validator, or a value its validator refused
  */
 public record StoreUsage(int records, int providerEntries, long bytes, long maxBytes, int peers, long refused) {
 }

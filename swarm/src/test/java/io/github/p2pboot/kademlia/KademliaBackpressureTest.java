@@ -52,8 +52,8 @@ class KademliaBackpressureTest {
     void aPeerThatSendsRequestsAndNeverReadsTheAnswersIsNoLongerRead(String transport) throws Exception {
         Swarm server = startServer(transport);
         Swarm nonReader = swarms.start(b -> b.listen(transport));
-        nonReader.dial(TestSwarms.address(server)).get(10, TimeUnit.SECONDS);
-        Stream stream = nonReader.newStream(server.localPeerId(), PROTOCOL).get(10, TimeUnit.SECONDS);
+        nonReader.dial(TestSwarms.address(server)).get(30, TimeUnit.SECONDS);
+        Stream stream = nonReader.newStream(server.localPeerId(), PROTOCOL).get(30, TimeUnit.SECONDS);
         stream.channel().config().setAutoRead(false);
         KadStreams.ServerLoad load = serverDht.serverLoad();
 
@@ -95,8 +95,8 @@ class KademliaBackpressureTest {
     void aBurstOfRequestsWhoseAnswersAreNotReadClosesTheStream(String transport) throws Exception {
         Swarm server = startServer(transport);
         Swarm nonReader = swarms.start(b -> b.listen(transport));
-        nonReader.dial(TestSwarms.address(server)).get(10, TimeUnit.SECONDS);
-        Stream stream = nonReader.newStream(server.localPeerId(), PROTOCOL).get(10, TimeUnit.SECONDS);
+        nonReader.dial(TestSwarms.address(server)).get(30, TimeUnit.SECONDS);
+        Stream stream = nonReader.newStream(server.localPeerId(), PROTOCOL).get(30, TimeUnit.SECONDS);
         stream.channel().config().setAutoRead(false);
         KadStreams.ServerLoad load = serverDht.serverLoad();
 
@@ -107,7 +107,7 @@ class KademliaBackpressureTest {
         for (int i = 0; i < REQUESTS; i++) {
             requests.writeBytes(get);
         }
-        stream.channel().writeAndFlush(requests).get(10, TimeUnit.SECONDS);
+        stream.channel().writeAndFlush(requests).get(30, TimeUnit.SECONDS);
 
         await().atMost(Duration.ofSeconds(15)).until(() -> load.streams(nonReader.localPeerId()) == 0);
         assertThat(load.requestsServed()).isLessThanOrEqualTo(1024 * 1024 / VALUE_SIZE + 2);
@@ -128,7 +128,7 @@ class KademliaBackpressureTest {
     /** Another peer is served meanwhile, with the full record. */
     private void assertServesAnotherPeer(Swarm server, String transport) throws Exception {
         Swarm reader = swarms.start(b -> b.listen(transport));
-        reader.dial(TestSwarms.address(server)).get(10, TimeUnit.SECONDS);
+        reader.dial(TestSwarms.address(server)).get(30, TimeUnit.SECONDS);
         Message answer = KadStreams.request(reader, PROTOCOL, server.localPeerId(),
                 Message.newBuilder().setType(Message.MessageType.GET_VALUE).setKey(ByteString.copyFrom(KEY)).build(), true,
                 Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
@@ -151,7 +151,7 @@ class KademliaBackpressureTest {
         serverDht = new Kademlia(server, KademliaConfig.DEFAULTS);
         serverDht.start();
         Swarm client = swarms.start();
-        client.dial(TestSwarms.address(server)).get(10, TimeUnit.SECONDS);
+        client.dial(TestSwarms.address(server)).get(30, TimeUnit.SECONDS);
         KadStreams.ServerLoad load = serverDht.serverLoad();
 
         List<Stream> open = new ArrayList<>();
@@ -159,7 +159,7 @@ class KademliaBackpressureTest {
             open.add(client.newStream(server.localPeerId(), PROTOCOL).get(10, TimeUnit.SECONDS));
         }
         await().atMost(Duration.ofSeconds(15)).until(() -> load.streams(client.localPeerId()) == KadStreams.MAX_INBOUND_STREAMS_PER_PEER);
-        Stream oneTooMany = client.newStream(server.localPeerId(), PROTOCOL).get(10, TimeUnit.SECONDS);
+        Stream oneTooMany = client.newStream(server.localPeerId(), PROTOCOL).get(30, TimeUnit.SECONDS);
 
         await().atMost(Duration.ofSeconds(15)).until(() -> !oneTooMany.channel().isActive()
                 || ((io.netty.channel.socket.DuplexChannel) oneTooMany.channel()).isInputShutdown());

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 class KademliaStoreLimitsTest {
 
     private static final String PROTOCOL = KademliaConfig.DEFAULTS.protocolId();
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration WAIT = Duration.ofSeconds(60);
     private static final int VALUE_SIZE = 60_000;
     /** What one record of {@link #VALUE_SIZE} bytes under a key of {@link #key} costs the store. */
     private static final long RECORD_COST = RecordStore.RECORD_OVERHEAD + "/test/flood-0000-0000".length() + VALUE_SIZE;
@@ -63,7 +63,7 @@ class KademliaStoreLimitsTest {
 
     private Swarm client() throws Exception {
         Swarm client = swarms.start();
-        client.dial(TestSwarms.address(server)).get(10, TimeUnit.SECONDS);
+        client.dial(TestSwarms.address(server)).get(30, TimeUnit.SECONDS);
         return client;
     }
 
@@ -160,19 +160,19 @@ class KademliaStoreLimitsTest {
         Swarm other = client();
 
         // ADD_PROVIDER has no answer; go-libp2p sends many on one stream, so does this flood.
-        Stream stream = flooder.newStream(server.localPeerId(), PROTOCOL).get(10, TimeUnit.SECONDS);
-        for (int i = 0; i < 2_000; i++) {
+        Stream stream = flooder.newStream(server.localPeerId(), PROTOCOL).get(30, TimeUnit.SECONDS);
+        for (int i = 0; i < 300; i++) {
             stream.channel().write(frame(addProvider(flooder, providerKey(i))));
         }
         stream.channel().flush();
-        await().atMost(WAIT).until(() -> serverDht.storeUsage().refused() == 1_900);
+        await().atMost(WAIT).until(() -> serverDht.storeUsage().refused() == 200);
         send(other, addProvider(other, providerKey(0)));
         await().atMost(WAIT).until(() -> serverDht.store().providers(providerKey(0)).contains(other.localPeerId()));
 
         assertThat(serverDht.storeUsage().providerEntries()).isEqualTo(101);
         assertThat(serverDht.store().usageOf(flooder.localPeerId()).entries()).isEqualTo(100);
         assertThat(serverDht.store().providers(providerKey(0))).contains(flooder.localPeerId(), other.localPeerId());
-        assertThat(serverDht.store().providers(providerKey(1_999))).isEmpty();
+        assertThat(serverDht.store().providers(providerKey(299))).isEmpty();
         assertThat(stream.channel().isActive()).as("the flooder's stream is not closed for a refusal").isTrue();
     }
 
@@ -182,8 +182,7 @@ class KademliaStoreLimitsTest {
         Swarm client = client();
         byte[] longKey = ("/test/" + "k".repeat(Kademlia.MAX_RECORD_KEY_SIZE)).getBytes(StandardCharsets.UTF_8);
 
-        assertThatThrownBy(() -> request(client, putValue(longKey, new byte[10])))
-                .hasRootCauseMessage("Kademlia stream to " + server.localPeerId() + " closed before a response");
+        assertThat(put(client, longKey, new byte[10])).as("a key longer than the limit").isFalse();
 
         assertThat(serverDht.storeUsage().records()).isZero();
         assertThat(serverDht.storeUsage().refused()).isEqualTo(1);
@@ -198,18 +197,28 @@ class KademliaStoreLimitsTest {
     void aProviderKeyLongerThanTheLimitIsRefusedAndTheStreamClosed() throws Exception {
         startServer(c -> { });
         Swarm client = client();
-        // The attack measured: ADD_PROVIDER with a key of 500 kB.
-        Stream stream = client.newStream(server.localPeerId(), PROTOCOL).get(10, TimeUnit.SECONDS);
-        stream.channel().writeAndFlush(frame(addProvider(client, new byte[500_000])));
 
-        await().atMost(WAIT).until(() -> !stream.channel().isActive()
-                || ((io.netty.channel.socket.DuplexChannel) stream.channel()).isInputShutdown());
+        // A key of 129 bytes, one more than the limit: the request is read and refused.
+        Stream stream = client.newStream(server.localPeerId(), PROTOCOL).get(30, TimeUnit.SECONDS);
+        stream.channel().writeAndFlush(frame(addProvider(client, new byte[Kademlia.MAX_PROVIDER_KEY_SIZE + 1])));
+        awaitEnded(stream);
+        assertThat(serverDht.storeUsage().refused()).isEqualTo(1);
+        // The attack measured: ADD_PROVIDER with a key of 500 kB, refused from its length prefix.
+        Stream large = client.newStream(server.localPeerId(), PROTOCOL).get(30, TimeUnit.SECONDS);
+        large.channel().writeAndFlush(frame(addProvider(client, new byte[500_000])));
+        awaitEnded(large);
+
         assertThat(serverDht.storeUsage().providerEntries()).isZero();
         assertThat(serverDht.storeUsage().bytes()).isZero();
-        assertThat(serverDht.storeUsage().refused()).isEqualTo(1);
         assertThat(client.connection(server.localPeerId()).isOpen()).isTrue();
         assertThatThrownBy(() -> serverDht.provide(new byte[Kademlia.MAX_PROVIDER_KEY_SIZE + 1]).get(10, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(IllegalArgumentException.class).hasMessageContaining("exceeds the limit of 128");
+        assertThat(findNode(client).getType()).isEqualTo(Message.MessageType.FIND_NODE);
+    }
+
+    private static void awaitEnded(Stream stream) {
+        await().atMost(WAIT).until(() -> !stream.channel().isActive()
+                || ((io.netty.channel.socket.DuplexChannel) stream.channel()).isInputShutdown());
     }
 
     @Test
@@ -245,8 +254,11 @@ class KademliaStoreLimitsTest {
             Message echo = request(from, putValue(key, value));
             return echo.getType() == Message.MessageType.PUT_VALUE;
         } catch (ExecutionException e) {
-            // A refusal ends the stream without an answer.
-            assertThat(e).hasRootCauseMessage("Kademlia stream to " + server.localPeerId() + " closed before a response");
+            // A refusal ends the stream without an answer: seen as its end, or as our write cut
+            // short when the end comes first (QUIC under load); a timeout would be no refusal.
+            if (!(e.getCause() instanceof java.nio.channels.ClosedChannelException)) {
+                assertThat(e).hasRootCauseMessage("Kademlia stream to " + server.localPeerId() + " closed before a response");
+            }
             return false;
         } catch (Exception e) {
             throw new AssertionError(e);
