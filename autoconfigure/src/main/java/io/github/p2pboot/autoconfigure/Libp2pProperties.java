@@ -751,6 +751,17 @@ public class Libp2pProperties {
         /** How many peers to remember at most; the least recently seen are forgotten first. About 7.5 KiB per peer at worst. */
         private int maxPeers = 1000;
 
+        /** Estimated heap the remembered peers may take at most; the least recently seen are forgotten first. */
+        private DataSize maxSize = DataSize.ofMegabytes(8);
+
+        public DataSize getMaxSize() {
+            return maxSize;
+        }
+
+        public void setMaxSize(DataSize maxSize) {
+            this.maxSize = maxSize;
+        }
+
         public boolean isEnabled() {
             return enabled;
         }

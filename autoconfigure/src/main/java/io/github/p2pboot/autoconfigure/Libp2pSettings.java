@@ -247,6 +247,12 @@ final class Libp2pSettings {
     static PeerStore peerStore(Libp2pProperties properties, PrivateKey hostKey) {
         Libp2pProperties.PeerStore store = properties.getPeerStore();
         atLeast("libp2p.peer-store.max-peers", store.getMaxPeers(), 1);
+        long maxBytes = store.getMaxSize() == null ? -1 : store.getMaxSize().toBytes();
+        if (maxBytes < InMemoryPeerStore.MAX_ESTIMATED_PEER_BYTES) {
+            throw new Libp2pConfigurationException("libp2p.peer-store.max-size", store.getMaxSize(),
+                    "must be at least " + InMemoryPeerStore.MAX_ESTIMATED_PEER_BYTES + " bytes, room for one peer filled to every bound",
+                    "Set libp2p.peer-store.max-size to a size such as 8MB.");
+        }
         boolean ephemeral = properties.getIdentity().isEphemeral();
         if (!store.isEnabled() || ephemeral) {
             if (store.isEnabled() && store.getFile() != null) {
@@ -254,11 +260,11 @@ final class Libp2pSettings {
                         "set, but libp2p.identity.ephemeral=true: a node with a new peer id at every start cannot reuse a peer store file",
                         "Remove libp2p.peer-store.file, or use a key file (libp2p.identity.ephemeral=false).");
             }
-            return new InMemoryPeerStore(hostKey.peerId(), store.getMaxPeers());
+            return new InMemoryPeerStore(hostKey.peerId(), store.getMaxPeers(), maxBytes);
         }
         Path file = store.getFile() != null ? store.getFile()
                 : properties.getIdentity().getKeyFile().toAbsolutePath().resolveSibling("peers.store");
-        return FilePeerStore.open(file, hostKey.peerId(), store.getMaxPeers(), FilePeerStore.DEFAULT_WRITE_DELAY);
+        return FilePeerStore.open(file, hostKey.peerId(), store.getMaxPeers(), maxBytes, FilePeerStore.DEFAULT_WRITE_DELAY);
     }
 
     static int minPeers(Libp2pProperties.Health health) {
