@@ -342,7 +342,7 @@ public final class Swarm implements AutoCloseable {
         if (existing != null) {
             return existing;
         }
-        SwarmConnection connection = new SwarmConnection(muxed, config.negotiationTimeout(), this::streamFailed);
+        SwarmConnection connection = new SwarmConnection(muxed, config, this::streamFailed);
         if (!running) {
             connection.close(CloseCause.local("node stopping"));
             throw new IllegalStateException("refused connection to " + muxed.remotePeer() + ": node stopping");

@@ -1,5 +1,6 @@
 package io.github.p2pboot.swarm;
 
+import io.github.p2pboot.codec.UvarintFrameDecoder;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multistream.MultistreamDialer;
@@ -27,6 +28,7 @@ final class SwarmConnection implements Connection {
     private final String id = "c" + IDS.incrementAndGet();
     private final Instant openedAt = Instant.now();
     private final Duration negotiationTimeout;
+    private final StreamSettings streamSettings;
     private final CompletableFuture<CloseCause> closeFuture = new CompletableFuture<>();
     private final Consumer<SwarmConnection> streamFailed;
     /** Open streams other than ping's, which liveness keeps open on every connection. */
@@ -38,12 +40,16 @@ final class SwarmConnection implements Connection {
     private volatile long idleSinceNanos = System.nanoTime();
 
     /**
+     * @param config where the negotiation timeout and the stream deadlines of the connection's
+     *     transport come from
      * @param streamFailed told when a stream could not be opened or negotiated, a sign that the
      *     connection may be dead
      */
-    SwarmConnection(MuxedConnection muxed, Duration negotiationTimeout, Consumer<SwarmConnection> streamFailed) {
+    SwarmConnection(MuxedConnection muxed, SwarmConfig config, Consumer<SwarmConnection> streamFailed) {
         this.muxed = muxed;
-        this.negotiationTimeout = negotiationTimeout;
+        this.negotiationTimeout = config.negotiationTimeout();
+        this.streamSettings = "tcp".equals(muxed.transport())
+                ? config.tcp().streams() : config.quic().streams();
         this.streamFailed = streamFailed;
         muxed.closeFuture().whenComplete((cause, error) ->
                 closeFuture.complete(overrideCause != null ? overrideCause : cause != null ? cause : CloseCause.error(String.valueOf(error))));
@@ -142,12 +148,19 @@ final class SwarmConnection implements Connection {
     }
 
     /**
-     * Wraps a negotiated stream. Ping's stream, which liveness keeps open on every connection, does
-     * not count as keeping the connection busy.
+     * Wraps a negotiated stream, before its protocol's handlers are added: it stops reading while
+     * it cannot write ({@link StreamBackpressure}), is reset once idle for the idle timeout, and
+     * its length-prefixed messages get the message timeout. Ping's stream, which liveness keeps
+     * open on every connection, does not count as keeping the connection busy.
      */
     NegotiatedStream stream(Channel channel, String protocol, Direction direction, Runnable release) {
         if (Ping.PROTOCOL_ID.equals(protocol)) {
             release.run();
+        }
+        channel.attr(UvarintFrameDecoder.MESSAGE_TIMEOUT).set(streamSettings.messageTimeout());
+        channel.pipeline().addLast(new StreamBackpressure());
+        if (!streamSettings.idleTimeout().isZero()) {
+            channel.pipeline().addLast(new IdleStreamReset(streamSettings.idleTimeout()));
         }
         return new NegotiatedStream(channel, protocol, this, direction);
     }

@@ -1,5 +1,6 @@
 package io.github.p2pboot.muxer.yamux;
 
+import io.github.p2pboot.resource.Incidents;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -40,9 +41,22 @@ import org.slf4j.LoggerFactory;
  * stream, closing a stream never closes the connection.
  *
  * <p>Streams get the initial window of 256 KiB and never more; each gives window back once its
- * pipeline has been handed half of it. A peer that breaks the protocol (unknown version or frame
- * type, data beyond the window, a SYN with a wrong or live stream id) gets a GoAway with the
- * protocol error code and the connection is closed, with a warning in the log saying why.
+ * pipeline has been handed half of it. A stream channel is writable only while the peer's window
+ * has room and the connection is writable, and fires {@code channelWritabilityChanged} when that
+ * changes, so its handlers can stop (reading, writing) instead of buffering for a peer that does
+ * not read.
+ *
+ * <p>Answers the peer makes us write on the session itself are bounded too: while the connection
+ * is not writable, only the latest PING is answered once it is again, and once more than
+ * {@value #MAX_CONTROL_BACKLOG} bytes of other control frames (stream ACKs, RSTs of refused
+ * streams) have been written while it was not, the connection is not read until it is writable.
+ *
+ * <p>A peer that breaks the protocol (unknown version or frame type, data beyond the window, a SYN
+ * with a wrong or live stream id) gets a GoAway with the protocol error code and the connection is
+ * closed. A GoAway from the peer ends the session as the spec says: after a normal one no new
+ * stream is opened either way while the open ones finish; one with an error code closes the
+ * connection. Such incidents go to the {@link Incidents} given, not to the log directly, so a
+ * peer cannot fill the log.
  */
 public final class YamuxSession extends ByteToMessageDecoder {
 
@@ -66,11 +80,23 @@ public final class YamuxSession extends ByteToMessageDecoder {
     static final int GO_AWAY_PROTOCOL_ERROR = 1;
     static final int GO_AWAY_INTERNAL_ERROR = 2;
 
+    /**
+     * Bytes of control frames written while the connection was not writable, beyond which we stop
+     * reading it until it is: about 5,000 frames, far more than a peer that reads ever causes.
+     */
+    static final int MAX_CONTROL_BACKLOG = 64 * 1024;
+
+    static final String PROTOCOL_ERROR = "yamux protocol error";
+    static final String GO_AWAY_ERROR = "yamux go-away with error";
+    static final String STREAM_LIMIT = "yamux streams beyond the limit";
+
     private static final Logger log = LoggerFactory.getLogger(YamuxSession.class);
 
     private final boolean client;
     private final int maxStreams;
     private final Consumer<Channel> inboundStreams;
+    private final Incidents incidents;
+    private final Object peer;
 
     private final Map<Integer, YamuxStreamChannel> streams = new HashMap<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -84,6 +110,11 @@ public final class YamuxSession extends ByteToMessageDecoder {
     private boolean goAwayReceived;
     private boolean failed;
     private boolean gone;
+    /** The opaque value of the latest PING not answered yet, valid while pingAckPending. */
+    private long pendingPingAck;
+    private boolean pingAckPending;
+    private long controlBacklog;
+    private boolean readingStopped;
 
     /**
      * @param client true on the side that dialled the connection, which opens odd-numbered
@@ -92,14 +123,19 @@ public final class YamuxSession extends ByteToMessageDecoder {
      * @param inboundStreams called on the event loop with each new inbound stream channel, after
      *     it is registered and active, before any of its data is delivered; the callee adds
      *     handlers to its pipeline (they then see {@code channelActive})
+     * @param incidents where the peer's protocol errors and error GoAways are reported
+     * @param peer who the connection is with, as incidents name it (its peer id)
      */
-    public YamuxSession(boolean client, int maxStreams, Consumer<Channel> inboundStreams) {
+    public YamuxSession(boolean client, int maxStreams, Consumer<Channel> inboundStreams, Incidents incidents,
+            Object peer) {
         if (maxStreams < 0) {
             throw new IllegalArgumentException("maxStreams must not be negative: " + maxStreams);
         }
         this.client = client;
         this.maxStreams = maxStreams;
         this.inboundStreams = Objects.requireNonNull(inboundStreams, "inboundStreams");
+        this.incidents = Objects.requireNonNull(incidents, "incidents");
+        this.peer = Objects.requireNonNull(peer, "peer");
         this.nextStreamId = client ? 1 : 2;
     }
 
@@ -263,6 +299,36 @@ public final class YamuxSession extends ByteToMessageDecoder {
     }
 
     /**
+     * Not ByteToMessageDecoder's: it asks for another read when a read produced no message and
+     * auto-read is off, and this decoder never produces one, so it would undo
+     * {@link #stopReadingIfBacklogged()}.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        discardSomeReadBytes();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable() && !gone) {
+            controlBacklog = 0;
+            if (pingAckPending) {
+                pingAckPending = false;
+                writeControl(TYPE_PING, FLAG_ACK, 0, pendingPingAck);
+            }
+            if (readingStopped) {
+                readingStopped = false;
+                ctx.channel().config().setAutoRead(true);
+            }
+        }
+        for (YamuxStreamChannel stream : new ArrayList<>(streams.values())) {
+            stream.updateWritability();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /**
      * Last in the pipeline, so nobody else would act on it: a broken connection or a bug of ours
      * ends the session rather than leaving streams hanging on a connection in an unknown state.
      */
@@ -340,17 +406,12 @@ public final class YamuxSession extends ByteToMessageDecoder {
                 case TYPE_PING -> {
                     in.skipBytes(HEADER_LENGTH);
                     if ((flags & FLAG_SYN) != 0) {
-                        writeControl(TYPE_PING, FLAG_ACK, 0, length);
+                        answerPing(length);
                     }
                 }
                 case TYPE_GO_AWAY -> {
                     in.skipBytes(HEADER_LENGTH);
-                    goAwayReceived = true;
-                    if (length == GO_AWAY_NORMAL) {
-                        log.debug("Peer sent GoAway on {}", ctx.channel());
-                    } else {
-                        log.warn("Peer sent GoAway with error code {} on {}", length, ctx.channel());
-                    }
+                    onGoAway(length);
                 }
                 default -> protocolError("unknown Yamux frame type " + type);
             }
@@ -358,6 +419,40 @@ public final class YamuxSession extends ByteToMessageDecoder {
         if (failed || gone) {
             in.skipBytes(in.readableBytes());
         }
+    }
+
+    /**
+     * Answered at once while the connection is writable; otherwise only the latest PING is
+     * answered once it is, so a peer that pings and never reads costs us one frame, not a queue.
+     */
+    private void answerPing(long opaque) {
+        if (ctx.channel().isWritable()) {
+            writeControl(TYPE_PING, FLAG_ACK, 0, opaque);
+        } else {
+            pendingPingAck = opaque;
+            pingAckPending = true;
+        }
+    }
+
+    /**
+     * After a normal GoAway the peer opens no streams and we open none, while the open ones
+     * finish; with an error code the peer has given up on the session, so we close it. Repeats
+     * change nothing and are not reported again.
+     */
+    private void onGoAway(long code) {
+        boolean first = !goAwayReceived;
+        goAwayReceived = true;
+        ChannelHandlerContext c = ctx;
+        if (code == GO_AWAY_NORMAL) {
+            if (first) {
+                log.debug("Peer sent GoAway on {}: no new streams", c.channel());
+            }
+            return;
+        }
+        failed = true; // nothing after it is read
+        incidents.report(GO_AWAY_ERROR, peer, "GoAway with error code " + code + " on " + c.channel()
+                + "; closing the connection");
+        c.channel().close();
     }
 
     private void onData(int id, int flags, ByteBuf payload) {
@@ -420,9 +515,14 @@ public final class YamuxSession extends ByteToMessageDecoder {
             writeControl(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
             return null;
         }
+        if (goAwayReceived) {
+            // The peer said it would open no more; a stream it opens anyway is refused.
+            writeControl(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
+            return null;
+        }
         if (inboundOpen >= maxStreams) {
-            log.debug("Refusing stream {} on {}: {} inbound streams open", Integer.toUnsignedString(id),
-                    ctx.channel(), inboundOpen);
+            incidents.report(STREAM_LIMIT, peer, "refused stream " + Integer.toUnsignedString(id) + " on "
+                    + ctx.channel() + ": " + inboundOpen + " inbound streams open");
             writeControl(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
             return null;
         }
@@ -470,7 +570,7 @@ public final class YamuxSession extends ByteToMessageDecoder {
         }
         failed = true;
         ChannelHandlerContext c = ctx;
-        log.warn("Yamux protocol error on {}: {}; sending GoAway and closing the connection", c.channel(), why);
+        incidents.report(PROTOCOL_ERROR, peer, why + " on " + c.channel() + "; sent GoAway and closed the connection");
         goAwaySent = true;
         c.writeAndFlush(header(c, TYPE_GO_AWAY, 0, 0, GO_AWAY_PROTOCOL_ERROR))
                 .addListener(f -> c.channel().close());
@@ -495,6 +595,24 @@ public final class YamuxSession extends ByteToMessageDecoder {
         }
         ChannelHandlerContext c = ctx;
         c.writeAndFlush(header(c, type, flags, id, length));
+        if (!c.channel().isWritable()) {
+            controlBacklog += HEADER_LENGTH;
+            stopReadingIfBacklogged();
+        }
+    }
+
+    /**
+     * Stops reading the connection while answers pile up for a peer that does not read them; the
+     * connection's writability turning back on resumes it. Data frames need no such stop: their
+     * streams turn unwritable with the connection, and their handlers stop there.
+     */
+    private void stopReadingIfBacklogged() {
+        if (controlBacklog > MAX_CONTROL_BACKLOG && !readingStopped && !gone) {
+            readingStopped = true;
+            ctx.channel().config().setAutoRead(false);
+            log.debug("Not reading {} until the peer reads: {} bytes of answers are waiting", ctx.channel(),
+                    controlBacklog);
+        }
     }
 
     /** Takes ownership of {@code payload}; the caller flushes. */

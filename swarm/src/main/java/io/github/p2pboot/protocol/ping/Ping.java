@@ -125,10 +125,21 @@ public final class Ping {
             this.pinged = pinged;
         }
 
+        /**
+         * Echoes are flushed once per read, not once each: a read of many payloads goes out in few
+         * frames. What a peer that never reads the echoes can make us hold is bounded by the swarm,
+         * which stops reading a stream while it is not writable.
+         */
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf payload) {
-            ctx.writeAndFlush(payload);
+            ctx.write(payload, ctx.voidPromise());
             pinged.accept(connection);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+            ctx.fireChannelReadComplete();
         }
 
         @Override

@@ -62,6 +62,8 @@ public final class TcpTransport implements Transport {
     private final ChannelGroup servers = new DefaultChannelGroup("tcp-listeners", GlobalEventExecutor.INSTANCE);
     private final List<TcpConnection> connections = new CopyOnWriteArrayList<>();
     private final AtomicInteger pendingUpgrades = new AtomicInteger();
+    /** Where Yamux sessions report what peers did wrong; the swarm's own is to replace it. */
+    private final io.github.p2pboot.resource.Incidents incidents = new io.github.p2pboot.resource.Incidents();
 
     public TcpTransport(PrivateKey hostKey, TcpSettings settings, EventLoopGroup group, TransportListener listener) {
         this.hostKey = hostKey;
@@ -203,7 +205,7 @@ public final class TcpTransport implements Transport {
             Channel channel = ctx.channel();
             super.channelActive(ctx);
             ctx.pipeline().remove(this);
-            TcpUpgrade.upgrade(channel, hostKey, direction, expectedPeer, settings.handshakeTimeout(), settings.maxStreams(), listener)
+            TcpUpgrade.upgrade(channel, hostKey, direction, expectedPeer, settings.handshakeTimeout(), settings.maxStreams(), listener, incidents)
                     .whenComplete(done);
         }
     }

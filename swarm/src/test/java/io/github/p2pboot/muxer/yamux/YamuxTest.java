@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.p2pboot.multistream.MultistreamDialer;
 import io.github.p2pboot.multistream.MultistreamListener;
+import io.github.p2pboot.resource.Incidents;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -60,6 +61,7 @@ class YamuxTest {
     private final List<Channel> toClose = new ArrayList<>();
     /** Exceptions that reached any stream pipeline's end: a quiet RST must add none. */
     private final List<Throwable> streamErrors = new CopyOnWriteArrayList<>();
+    private final Incidents incidents = new Incidents();
 
     @AfterEach
     void tearDown() {
@@ -803,7 +805,7 @@ class YamuxTest {
     private Connected connect(int maxStreams, Consumer<Channel> serverInbound, Consumer<Channel> clientInbound,
             boolean addClientSessionLate) throws Exception {
         CompletableFuture<Channel> serverChannel = new CompletableFuture<>();
-        YamuxSession server = new YamuxSession(false, maxStreams, serverInbound);
+        YamuxSession server = new YamuxSession(false, maxStreams, serverInbound, incidents, "server's peer");
         Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -813,7 +815,7 @@ class YamuxTest {
                     }
                 }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
         toClose.add(listener);
-        YamuxSession client = new YamuxSession(true, maxStreams, clientInbound);
+        YamuxSession client = new YamuxSession(true, maxStreams, clientInbound, incidents, "client's peer");
         Channel clientChannel = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -846,7 +848,7 @@ class YamuxTest {
                         YamuxSession s = new YamuxSession(false, maxStreams, stream -> {
                             configure.accept(stream);
                             echo(stream);
-                        });
+                        }, incidents, "raw peer");
                         ch.pipeline().addLast(s);
                         session.complete(s);
                     }
