@@ -4,7 +4,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
- * Stops reading a stream while it cannot write, on every stream the swarm hands out: whatever a
+ * Stops reading a stream while it cannot write, on every stream a peer opens to us: whatever a
  * protocol answers to what it reads (a ping echo, an identify or Kademlia answer, a user
  * protocol's reply) then waits in the peer's flow-control window, not in our memory, when the
  * peer does not read. Reading resumes when the stream is writable again.

@@ -148,17 +148,24 @@ final class SwarmConnection implements Connection {
     }
 
     /**
-     * Wraps a negotiated stream, before its protocol's handlers are added: it stops reading while
-     * it cannot write ({@link StreamBackpressure}), is reset once idle for the idle timeout, and
-     * its length-prefixed messages get the message timeout. Ping's stream, which liveness keeps
-     * open on every connection, does not count as keeping the connection busy.
+     * Wraps a negotiated stream, before its protocol's handlers are added: it is reset once idle
+     * for the idle timeout, its length-prefixed messages get the message timeout, and a stream the
+     * peer opened stops reading while it cannot write ({@link StreamBackpressure}). Ping's stream,
+     * which liveness keeps open on every connection, does not count as keeping the connection busy.
+     *
+     * <p>Only inbound streams stop reading: there we answer what the peer sends, so a peer that
+     * does not read could make us queue answers. On our own streams we write what we choose, and
+     * stopping to read while our write waits would deadlock an exchange in which the peer does
+     * the same (an echo of more than a window: each would wait for the other to read).
      */
     NegotiatedStream stream(Channel channel, String protocol, Direction direction, Runnable release) {
         if (Ping.PROTOCOL_ID.equals(protocol)) {
             release.run();
         }
         channel.attr(UvarintFrameDecoder.MESSAGE_TIMEOUT).set(streamSettings.messageTimeout());
-        channel.pipeline().addLast(new StreamBackpressure());
+        if (direction == Direction.INBOUND) {
+            channel.pipeline().addLast(new StreamBackpressure());
+        }
         if (!streamSettings.idleTimeout().isZero()) {
             channel.pipeline().addLast(new IdleStreamReset(streamSettings.idleTimeout()));
         }

@@ -2,6 +2,7 @@ package io.github.p2pboot.muxer.yamux;
 
 import io.github.p2pboot.resource.Incidents;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -48,8 +49,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Answers the peer makes us write on the session itself are bounded too: while the connection
  * is not writable, only the latest PING is answered once it is again, and once more than
- * {@value #MAX_CONTROL_BACKLOG} bytes of other control frames (stream ACKs, RSTs of refused
- * streams) have been written while it was not, the connection is not read until it is writable.
+ * {@value #MAX_CONTROL_BACKLOG} bytes of other answers (ACKs of streams, RSTs of refused ones)
+ * have been written while it was not, the connection is neither read nor decoded further until
+ * it is writable.
  *
  * <p>A peer that breaks the protocol (unknown version or frame type, data beyond the window, a SYN
  * with a wrong or live stream id) gets a GoAway with the protocol error code and the connection is
@@ -81,10 +83,11 @@ public final class YamuxSession extends ByteToMessageDecoder {
     static final int GO_AWAY_INTERNAL_ERROR = 2;
 
     /**
-     * Bytes of control frames written while the connection was not writable, beyond which we stop
-     * reading it until it is: about 5,000 frames, far more than a peer that reads ever causes.
+     * Bytes of answers (see {@link #writeAnswer}) written while the connection was not writable,
+     * beyond which we stop reading it until it is: about 1,400 frames, far more than a peer that
+     * reads ever causes (it would have to open that many streams while we could not write).
      */
-    static final int MAX_CONTROL_BACKLOG = 64 * 1024;
+    static final int MAX_CONTROL_BACKLOG = 16 * 1024;
 
     static final String PROTOCOL_ERROR = "yamux protocol error";
     static final String GO_AWAY_ERROR = "yamux go-away with error";
@@ -319,7 +322,13 @@ public final class YamuxSession extends ByteToMessageDecoder {
             }
             if (readingStopped) {
                 readingStopped = false;
-                ctx.channel().config().setAutoRead(true);
+                // Frames left undecoded when we stopped come first; they may stop us again.
+                if (internalBuffer().isReadable()) {
+                    channelRead(ctx, Unpooled.EMPTY_BUFFER);
+                }
+                if (!readingStopped) {
+                    ctx.channel().config().setAutoRead(true);
+                }
             }
         }
         for (YamuxStreamChannel stream : new ArrayList<>(streams.values())) {
@@ -372,7 +381,7 @@ public final class YamuxSession extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (!failed && !gone && in.readableBytes() >= HEADER_LENGTH) {
+        while (!failed && !gone && !readingStopped && in.readableBytes() >= HEADER_LENGTH) {
             int at = in.readerIndex();
             int version = in.getUnsignedByte(at);
             int type = in.getUnsignedByte(at + 1);
@@ -427,7 +436,7 @@ public final class YamuxSession extends ByteToMessageDecoder {
      */
     private void answerPing(long opaque) {
         if (ctx.channel().isWritable()) {
-            writeControl(TYPE_PING, FLAG_ACK, 0, opaque);
+            writeAnswer(TYPE_PING, FLAG_ACK, 0, opaque);
         } else {
             pendingPingAck = opaque;
             pingAckPending = true;
@@ -512,25 +521,25 @@ public final class YamuxSession extends ByteToMessageDecoder {
             return null;
         }
         if (goAwaySent || gone) {
-            writeControl(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
+            writeAnswer(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
             return null;
         }
         if (goAwayReceived) {
             // The peer said it would open no more; a stream it opens anyway is refused.
-            writeControl(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
+            writeAnswer(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
             return null;
         }
         if (inboundOpen >= maxStreams) {
             incidents.report(STREAM_LIMIT, peer, "refused stream " + Integer.toUnsignedString(id) + " on "
                     + ctx.channel() + ": " + inboundOpen + " inbound streams open");
-            writeControl(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
+            writeAnswer(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
             return null;
         }
         ChannelHandlerContext c = ctx;
         YamuxStreamChannel stream = new YamuxStreamChannel(this, c.channel(), id, true);
         streams.put(id, stream);
         inboundOpen++;
-        writeControl(TYPE_WINDOW_UPDATE, FLAG_ACK, id, 0);
+        writeAnswer(TYPE_WINDOW_UPDATE, FLAG_ACK, id, 0);
         // On the loop, registration completes at once, so handlers are in place before the data
         // of this very frame is delivered; they get channelActive after this listener.
         // The callback runs as registration completes (registered and active, channelActive not
@@ -595,7 +604,18 @@ public final class YamuxSession extends ByteToMessageDecoder {
         }
         ChannelHandlerContext c = ctx;
         c.writeAndFlush(header(c, type, flags, id, length));
-        if (!c.channel().isWritable()) {
+    }
+
+    /**
+     * A control frame that answers one of the peer's frame for frame (an ACK or RST to its SYN, a
+     * PING ACK), which a peer that does not read could otherwise make us queue without end. Window
+     * updates, FINs and our own RSTs are not answers: they follow what we read or do, so a peer
+     * cannot multiply them, and stopping to read because of them could stall two peers that both
+     * send much at once.
+     */
+    private void writeAnswer(int type, int flags, int id, long length) {
+        writeControl(type, flags, id, length);
+        if (!gone && !ctx.channel().isWritable()) {
             controlBacklog += HEADER_LENGTH;
             stopReadingIfBacklogged();
         }
