@@ -118,6 +118,7 @@ public final class YamuxSession extends ByteToMessageDecoder {
     private boolean pingAckPending;
     private long controlBacklog;
     private boolean readingStopped;
+    private boolean flushScheduled;
 
     /**
      * @param client true on the side that dialled the connection, which opens odd-numbered
@@ -332,7 +333,7 @@ public final class YamuxSession extends ByteToMessageDecoder {
             }
         }
         for (YamuxStreamChannel stream : new ArrayList<>(streams.values())) {
-            stream.updateWritability();
+            stream.fireWritability();
         }
         super.channelWritabilityChanged(ctx);
     }
@@ -642,13 +643,32 @@ public final class YamuxSession extends ByteToMessageDecoder {
             return;
         }
         ChannelHandlerContext c = ctx;
-        c.write(header(c, TYPE_DATA, 0, id, payload.readableBytes()));
-        c.write(payload);
+        // One buffer for header and payload: the security layer below makes one message of each
+        // write (Noise adds 18 bytes to each), so two writes per frame would double its work.
+        c.write(c.alloc().compositeBuffer(2).addComponents(true, header(c, TYPE_DATA, 0, id, payload.readableBytes()), payload));
     }
 
     void flush() {
-        if (!gone) {
-            ctx.flush();
+        if (gone) {
+            return;
+        }
+        ChannelHandlerContext c = ctx;
+        c.flush();
+        // Seen on a connection whose one stream had stalled on a peer that does not read: frames
+        // of its other streams stayed in the connection's buffer unflushed (an explicit flush
+        // sent them), so its pings went unanswered until liveness closed it. A flush issued while
+        // the connection is inside its own flush (a stream resumed by the writability event it
+        // fires as it writes) is the likely way; a flush in a task of its own, once per turn of
+        // the loop while data waits, makes sure nothing is left behind.
+        io.netty.channel.ChannelOutboundBuffer buffer = c.channel().unsafe().outboundBuffer();
+        if (!flushScheduled && buffer != null && !buffer.isEmpty()) {
+            flushScheduled = true;
+            c.channel().eventLoop().execute(() -> {
+                flushScheduled = false;
+                if (!gone) {
+                    c.flush();
+                }
+            });
         }
     }
 }

@@ -134,8 +134,8 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
         sendWindow += delta;
         if (wasBlocked) {
             ((StreamUnsafe) unsafe()).writeQueued();
+            fireWritability();
         }
-        updateWritability();
     }
 
     /**
@@ -154,7 +154,7 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
         return isWritable() ? Math.min(super.bytesBeforeUnwritable(), sendWindow) : 0;
     }
 
-    /** Tells the pipeline when the window or the connection changed whether we are writable. */
+    /** Tells the pipeline when the window changed whether we are writable. */
     void updateWritability() {
         if (!open) {
             return;
@@ -162,6 +162,20 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
         boolean writable = isWritable();
         if (writable != writableReported) {
             writableReported = writable;
+            pipeline().fireChannelWritabilityChanged();
+        }
+    }
+
+    /**
+     * Fires channelWritabilityChanged whatever we last reported: our own buffer fires the event
+     * too, without us, so what we last reported may be stale, and a handler that paused on an
+     * event we did not fire (or when it was added) must still hear that we are writable again.
+     * Called when the connection's writability or a used-up window changed; a redundant event
+     * costs a handler one look at {@code isWritable()}.
+     */
+    void fireWritability() {
+        if (open) {
+            writableReported = isWritable();
             pipeline().fireChannelWritabilityChanged();
         }
     }
