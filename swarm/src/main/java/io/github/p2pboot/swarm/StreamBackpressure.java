@@ -72,9 +72,4 @@ final class StreamBackpressure extends ChannelDuplexHandler {
             ctx.read();
         }
     }
-
-    /** Whether reading is held back now; for tests. */
-    boolean isPaused() {
-        return paused;
-    }
 }
