@@ -387,7 +387,7 @@ public final class Swarm implements AutoCloseable {
             muxed.close();
             throw e;
         }
-        SwarmConnection connection = new SwarmConnection(muxed, config.negotiationTimeout(), scope, this::streamFailed);
+        SwarmConnection connection = new SwarmConnection(muxed, config, scope, this::streamFailed);
         SwarmConnection raced = connections.putIfAbsent(muxed, connection);
         if (raced != null) {
             scope.close();

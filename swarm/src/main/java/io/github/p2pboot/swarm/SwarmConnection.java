@@ -1,5 +1,6 @@
 package io.github.p2pboot.swarm;
 
+import io.github.p2pboot.codec.UvarintFrameDecoder;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multistream.MultistreamDialer;
@@ -31,6 +32,7 @@ final class SwarmConnection implements Connection {
     private final String id = "c" + IDS.incrementAndGet();
     private final Instant openedAt = Instant.now();
     private final Duration negotiationTimeout;
+    private final StreamSettings streamSettings;
     private final CompletableFuture<CloseCause> closeFuture = new CompletableFuture<>();
     private final Consumer<SwarmConnection> streamFailed;
     private final ConnectionScope scope;
@@ -43,14 +45,18 @@ final class SwarmConnection implements Connection {
     private volatile long idleSinceNanos = System.nanoTime();
 
     /**
+     * @param config where the negotiation timeout and the stream deadlines of the connection's
+     *     transport come from
      * @param scope the connection's share of the resource manager, which its streams draw from
      * @param streamFailed told when a stream could not be opened or negotiated, a sign that the
      *     connection may be dead
      */
-    SwarmConnection(MuxedConnection muxed, Duration negotiationTimeout, ConnectionScope scope, Consumer<SwarmConnection> streamFailed) {
+    SwarmConnection(MuxedConnection muxed, SwarmConfig config, ConnectionScope scope, Consumer<SwarmConnection> streamFailed) {
         this.muxed = muxed;
         this.scope = scope;
-        this.negotiationTimeout = negotiationTimeout;
+        this.negotiationTimeout = config.negotiationTimeout();
+        this.streamSettings = "tcp".equals(muxed.transport())
+                ? config.tcp().streams() : config.quic().streams();
         this.streamFailed = streamFailed;
         muxed.closeFuture().whenComplete((cause, error) ->
                 closeFuture.complete(overrideCause != null ? overrideCause : cause != null ? cause : CloseCause.error(String.valueOf(error))));
@@ -163,12 +169,26 @@ final class SwarmConnection implements Connection {
     }
 
     /**
-     * Wraps a negotiated stream. Ping's stream, which liveness keeps open on every connection, does
-     * not count as keeping the connection busy.
+     * Wraps a negotiated stream, before its protocol's handlers are added: it is reset once idle
+     * for the idle timeout, its length-prefixed messages get the message timeout, and a stream the
+     * peer opened stops reading while it cannot write ({@link StreamBackpressure}). Ping's stream,
+     * which liveness keeps open on every connection, does not count as keeping the connection busy.
+     *
+     * <p>Only inbound streams stop reading: there we answer what the peer sends, so a peer that
+     * does not read could make us queue answers. On our own streams we write what we choose, and
+     * stopping to read while our write waits would deadlock an exchange in which the peer does
+     * the same (an echo of more than a window: each would wait for the other to read).
      */
     NegotiatedStream stream(Channel channel, String protocol, Direction direction, Runnable release) {
         if (Ping.PROTOCOL_ID.equals(protocol)) {
             release.run();
+        }
+        channel.attr(UvarintFrameDecoder.MESSAGE_TIMEOUT).set(streamSettings.messageTimeout());
+        if (direction == Direction.INBOUND) {
+            channel.pipeline().addLast(new StreamBackpressure());
+        }
+        if (!streamSettings.idleTimeout().isZero()) {
+            channel.pipeline().addLast(new IdleStreamReset(streamSettings.idleTimeout()));
         }
         return new NegotiatedStream(channel, protocol, this, direction);
     }

@@ -202,7 +202,7 @@ public final class TcpTransport implements Transport {
             Channel channel = ctx.channel();
             super.channelActive(ctx);
             ctx.pipeline().remove(this);
-            TcpUpgrade.upgrade(channel, hostKey, direction, expectedPeer, settings.handshakeTimeout(), settings.maxStreams(), listener)
+            TcpUpgrade.upgrade(channel, hostKey, direction, expectedPeer, settings.handshakeTimeout(), settings.maxStreams(), listener, resources.incidents())
                     .whenComplete(done);
         }
     }

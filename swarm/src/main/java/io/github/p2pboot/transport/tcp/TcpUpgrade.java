@@ -5,6 +5,7 @@ import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.multistream.MultistreamDialer;
 import io.github.p2pboot.multistream.MultistreamListener;
 import io.github.p2pboot.muxer.yamux.YamuxSession;
+import io.github.p2pboot.resource.Incidents;
 import io.github.p2pboot.security.noise.NoiseSecurity;
 import io.github.p2pboot.swarm.Direction;
 import io.github.p2pboot.transport.TransportListener;
@@ -34,11 +35,12 @@ final class TcpUpgrade {
      * Runs the upgrade on an active channel.
      *
      * @param expectedPeer the peer the dialler means to reach, or null to accept any
+     * @param incidents where the connection's Yamux session reports what the peer did wrong
      * @return completes with the connection, or fails naming the step that went wrong; on failure
      *     the channel is closed
      */
     static CompletableFuture<TcpConnection> upgrade(Channel channel, PrivateKey hostKey, Direction direction,
-            PeerId expectedPeer, Duration timeout, int maxStreams, TransportListener listener) {
+            PeerId expectedPeer, Duration timeout, int maxStreams, TransportListener listener, Incidents incidents) {
         CompletableFuture<TcpConnection> result = new CompletableFuture<>();
         var timer = channel.eventLoop().schedule(() -> result.completeExceptionally(new IOException(
                 "connection upgrade did not finish within " + timeout.toMillis() + " ms")), timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -71,7 +73,7 @@ final class TcpUpgrade {
                             if (channel.pipeline().get(UpgradeErrors.NAME) != null) {
                                 channel.pipeline().remove(UpgradeErrors.NAME);
                             }
-                            return new TcpConnection(channel, peer, direction, maxStreams, listener);
+                            return new TcpConnection(channel, peer, direction, maxStreams, listener, incidents);
                         }))
                 .whenComplete((connection, error) -> {
                     if (error != null) {
