@@ -467,6 +467,28 @@ public class Libp2pProperties {
         /** Bytes one stream may make us buffer, such as an unfinished message. Default: 2MB. */
         private DataSize maxMemoryPerStream;
 
+        /** A stream with no traffic either way for this long is reset; 0 never resets idle streams. */
+        private Duration streamIdleTimeout = Duration.ofSeconds(60);
+
+        /** A length-prefixed message (identify, Kademlia) still partly received after this long is abandoned and its stream reset. */
+        private Duration messageTimeout = Duration.ofSeconds(10);
+
+        public Duration getStreamIdleTimeout() {
+            return streamIdleTimeout;
+        }
+
+        public void setStreamIdleTimeout(Duration streamIdleTimeout) {
+            this.streamIdleTimeout = streamIdleTimeout;
+        }
+
+        public Duration getMessageTimeout() {
+            return messageTimeout;
+        }
+
+        public void setMessageTimeout(Duration messageTimeout) {
+            this.messageTimeout = messageTimeout;
+        }
+
         /** Peer ids exempt from the node-wide and per-IP limits. Bootstrap and protected peers are always exempt. */
         private List<String> allowlist = new ArrayList<>();
 

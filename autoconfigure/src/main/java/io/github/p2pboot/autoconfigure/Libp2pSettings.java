@@ -12,6 +12,7 @@ import io.github.p2pboot.peerstore.PeerStore;
 import io.github.p2pboot.resource.ResourceLimits;
 import io.github.p2pboot.swarm.LivenessSettings;
 import io.github.p2pboot.swarm.QuicSettings;
+import io.github.p2pboot.swarm.StreamSettings;
 import io.github.p2pboot.swarm.SwarmConfig;
 import io.github.p2pboot.swarm.TcpSettings;
 import io.github.p2pboot.transport.HostPort;
@@ -31,8 +32,9 @@ final class Libp2pSettings {
     }
 
     static SwarmConfig swarmConfig(Libp2pProperties properties, PrivateKey hostKey, PeerStore peerStore) {
-        TcpSettings tcp = tcp(properties.getTcp());
-        SwarmConfig.Builder builder = SwarmConfig.builder(hostKey).quic(quic(properties.getQuic())).tcp(tcp);
+        StreamSettings streams = streams(properties.getLimits());
+        TcpSettings tcp = tcp(properties.getTcp()).withStreams(streams);
+        SwarmConfig.Builder builder = SwarmConfig.builder(hostKey).quic(quic(properties.getQuic()).withStreams(streams)).tcp(tcp);
         connections(properties.getConnections(), builder);
         builder.limits(limits(properties.getLimits()));
         builder.peerStore(peerStore);
@@ -68,6 +70,16 @@ final class Libp2pSettings {
                     "Set libp2p.connections.dial-stagger to 0 (all addresses at once) or a duration such as 250ms.");
         }
         builder.maxConnectionsPerPeer(connections.getMaxPerPeer()).dialStagger(stagger);
+    }
+
+    private static StreamSettings streams(Libp2pProperties.Limits limits) {
+        Duration idle = limits.getStreamIdleTimeout();
+        if (idle == null || idle.isNegative()) {
+            throw new Libp2pConfigurationException("libp2p.limits.stream-idle-timeout", idle, "must not be negative",
+                    "Set libp2p.limits.stream-idle-timeout to a duration such as 60s, or 0 to never reset idle streams.");
+        }
+        positive("libp2p.limits.message-timeout", limits.getMessageTimeout());
+        return new StreamSettings(idle, limits.getMessageTimeout());
     }
 
     static ResourceLimits limits(Libp2pProperties.Limits limits) {
