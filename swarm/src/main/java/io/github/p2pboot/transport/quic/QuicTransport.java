@@ -194,6 +194,10 @@ public final class QuicTransport implements Transport {
                         UpgradeSlot slot = channel.remoteSocketAddress() instanceof InetSocketAddress remote
                                 ? resources.beginUpgrade(remote, "QUIC") : null;
                         if (slot == null && channel.remoteSocketAddress() instanceof InetSocketAddress) {
+                            // Refused (and counted) by the resource manager: the handshake it cuts
+                            // short fails, and that must not reach the pipeline's tail, where Netty
+                            // logs each such failure at WARN with its stack trace.
+                            channel.pipeline().addLast(RefusedConnection.INSTANCE);
                             ConnectionHandler.closeLater(channel, channel::close);
                             return;
                         }
@@ -563,6 +567,17 @@ public final class QuicTransport implements Transport {
             result.completeExceptionally(new IOException("QUIC connection to " + address + " closed during the handshake"
                     + (lastError() != null ? ": " + lastError().getMessage() : "")));
             super.channelInactive(ctx);
+        }
+    }
+
+    /** Ends the pipeline of a connection the resource manager refused: its handshake's failure is expected. */
+    @ChannelHandler.Sharable
+    private static final class RefusedConnection extends io.netty.channel.ChannelInboundHandlerAdapter {
+        static final RefusedConnection INSTANCE = new RefusedConnection();
+
+        @Override
+        public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+            log.trace("Refused QUIC connection from {} ended: {}", ctx.channel().remoteAddress(), cause.toString());
         }
     }
 
