@@ -1,10 +1,5 @@
 package io.github.p2pboot.hostile;
 
-import io.github.p2pboot.identity.PrivateKey;
-import io.github.p2pboot.protocol.ping.Ping;
-import io.netty.handler.codec.quic.QuicChannel;
-import io.netty.handler.codec.quic.QuicStreamChannel;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -22,28 +17,7 @@ class HostilePingFloodIT {
     @Timeout(120)
     void pingEchoFloodOverTcpWithoutReading() throws Exception {
         try (Siege siege = Siege.begin("ping-flood-tcp")) {
-            siege.survive(new Siege.Attack() {
-                private RawTcpPeer peer;
-
-                @Override
-                public String run() throws Exception {
-                    peer = Attacks.tcp(siege.victim(), PrivateKey.generateEd25519());
-                    long start = System.nanoTime();
-                    int stream = peer.openStream(Ping.PROTOCOL_ID, true);
-                    long sent = peer.flood(Attacks.withinWindow(peer, stream), VOLUME, Attacks.STALL, Attacks.FLOOD_LIMIT)
-                            .done().get(60, TimeUnit.SECONDS);
-                    return "sent " + Attacks.mib(sent) + " of ping payload on one Yamux stream in " + Attacks.seconds(start)
-                            + ", granting no window for the echoes; the victim sent " + Attacks.mib(peer.received())
-                            + "; connection " + (peer.isOpen() ? "open" : "closed by the victim");
-                }
-
-                @Override
-                public void close() {
-                    if (peer != null) {
-                        peer.close();
-                    }
-                }
-            }, Siege.Allowance.DEFAULT);
+            siege.survive(new PingFlood(siege.victim(), false, VOLUME), Siege.Allowance.DEFAULT);
         }
     }
 
@@ -51,30 +25,7 @@ class HostilePingFloodIT {
     @Timeout(120)
     void pingEchoFloodOverQuicWithoutReading() throws Exception {
         try (Siege siege = Siege.begin("ping-flood-quic")) {
-            siege.survive(new Siege.Attack() {
-                private RawQuicPeer peer;
-
-                @Override
-                public String run() throws Exception {
-                    peer = RawQuicPeer.create(Siege.ATTACKERS, PrivateKey.generateEd25519());
-                    QuicChannel connection = Attacks.quic(siege.victim(), peer);
-                    long start = System.nanoTime();
-                    QuicStreamChannel stream = RawQuicPeer.openStream(connection, Ping.PROTOCOL_ID, null).get(10, TimeUnit.SECONDS);
-                    // Never read the echoes: QUIC flow control then stops the victim's sends.
-                    stream.config().setAutoRead(false);
-                    long sent = Flood.start(stream, () -> Attacks.junk(64 * 1024), VOLUME, Attacks.STALL, Attacks.FLOOD_LIMIT)
-                            .done().get(60, TimeUnit.SECONDS);
-                    return "sent " + Attacks.mib(sent) + " of ping payload on one QUIC stream in " + Attacks.seconds(start)
-                            + ", reading none of the echoes; connection " + (connection.isActive() ? "open" : "closed by the victim");
-                }
-
-                @Override
-                public void close() {
-                    if (peer != null) {
-                        peer.close();
-                    }
-                }
-            }, Siege.Allowance.DEFAULT);
+            siege.survive(new PingFlood(siege.victim(), true, VOLUME), Siege.Allowance.DEFAULT);
         }
     }
 }
