@@ -78,8 +78,8 @@ final class ConnectionHog implements Siege.Attack {
                 });
             });
         }
-        return "one key, one address, " + (quic ? "QUIC" : "TCP") + ": " + dials.get() + " dials (" + Math.max(0, dials.get() - target)
-                + " re-dials) in " + Attacks.seconds(start) + ", " + opened.get() + " connections made, " + failed.get()
+        return "one key, one address, " + (quic ? "QUIC" : "TCP") + ": " + dials.get() + " dials (up to " + target
+                + " held, each one the victim closed dialled again) in " + Attacks.seconds(start) + ", " + opened.get() + " connections made, " + failed.get()
                 + " failed, " + closedByVictim.get() + " closed by the victim, at most " + most.get() + " open at once, "
                 + open.size() + " open at the end";
     }

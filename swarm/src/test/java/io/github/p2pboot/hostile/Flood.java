@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Writes what a {@link Source} gives to a channel for as long as the channel takes it, at the
- * speed the victim reads: only while the channel is writable, so the attacker never buffers more
- * than Netty's write watermark. Ends when the source is exhausted, the byte budget is spent, the
+ * speed the victim reads: at most {@value #IN_FLIGHT} writes not yet taken by the transport (the
+ * socket, or QUIC's flow control), each next write sent as one completes, so the attacker never
+ * buffers much itself. Ends when the source is exhausted, the byte budget is spent, the
  * channel closes, nothing could be written for {@code stall} (the victim stopped reading: its
  * backpressure works), or at {@code max}. Completes with the bytes written.
  */
@@ -29,7 +30,7 @@ final class Flood extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static final int FLUSH_EVERY = 256 * 1024;
+    private static final int IN_FLIGHT = 8;
 
     private final Channel channel;
     private final Source source;
@@ -39,6 +40,7 @@ final class Flood extends ChannelInboundHandlerAdapter {
     private final CompletableFuture<Long> done = new CompletableFuture<>();
     private ScheduledFuture<?> ticker;
     private long written;
+    private int inFlight;
     private long lastProgress = System.nanoTime();
 
     private Flood(Channel channel, Source source, long budget, Duration stall, Duration max) {
@@ -79,23 +81,28 @@ final class Flood extends ChannelInboundHandlerAdapter {
         if (done.isDone()) {
             return;
         }
-        long unflushed = 0;
-        while (channel.isWritable() && written < budget) {
+        boolean wrote = false;
+        while (inFlight < IN_FLIGHT && written < budget && channel.isActive()) {
             ByteBuf next = source.next();
             if (next == null) {
                 break;
             }
-            written += next.readableBytes();
-            unflushed += next.readableBytes();
-            lastProgress = System.nanoTime();
-            channel.write(next, channel.voidPromise());
-            if (unflushed >= FLUSH_EVERY) {
-                channel.flush();
-                unflushed = 0;
-            }
+            int length = next.readableBytes();
+            inFlight++;
+            wrote = true;
+            channel.write(next).addListener(f -> {
+                inFlight--;
+                if (f.isSuccess()) {
+                    written += length;
+                    lastProgress = System.nanoTime();
+                    drain();
+                }
+            });
         }
-        channel.flush();
-        if (written >= budget || source.exhausted()) {
+        if (wrote) {
+            channel.flush();
+        }
+        if ((written >= budget || source.exhausted()) && inFlight == 0) {
             finish();
         }
     }
@@ -116,12 +123,6 @@ final class Flood extends ChannelInboundHandlerAdapter {
         if (done.complete(written) && channel.pipeline().context(this) != null) {
             channel.pipeline().remove(this);
         }
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        drain();
-        super.channelWritabilityChanged(ctx);
     }
 
     @Override

@@ -48,7 +48,7 @@ class HostileConnectionsIT {
     }
 
     @Test
-    @Timeout(120)
+    @Timeout(180)
     void fiveHundredSimultaneousQuicDials() throws Exception {
         try (Siege siege = Siege.begin("quic-dial-storm")) {
             siege.survive(new QuicDialStorm(siege.victim(), 500), Siege.Allowance.DEFAULT.logLines(20));

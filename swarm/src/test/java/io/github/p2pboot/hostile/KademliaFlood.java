@@ -58,10 +58,15 @@ final class KademliaFlood implements Siege.Attack {
             RawQuicPeer peer = RawQuicPeer.create(Siege.ATTACKERS, identity);
             peers.add(peer);
             QuicChannel connection = Attacks.quic(victim, peer);
-            QuicStreamChannel stream = RawQuicPeer.openStream(connection, PROTOCOL, null).get(10, java.util.concurrent.TimeUnit.SECONDS);
             int sender = i;
-            AtomicInteger sent = new AtomicInteger();
             byte[] self = identity.peerId().toBytes();
+            if (kind == Kind.ADD_PROVIDER) {
+                // ADD_PROVIDER has no answer and the victim ends the stream after it: one stream each.
+                floods.add(CompletableFuture.supplyAsync(() -> providersOnStreamsOfTheirOwn(connection, sender, self)));
+                continue;
+            }
+            QuicStreamChannel stream = RawQuicPeer.openStream(connection, PROTOCOL, null).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            AtomicInteger sent = new AtomicInteger();
             floods.add(Flood.start(stream, new Flood.Source() {
                 @Override
                 public ByteBuf next() {
@@ -80,6 +85,44 @@ final class KademliaFlood implements Siege.Attack {
         return kind + " flood: " + identities + " identities sent " + Attacks.mib(bytes) + " of requests ("
                 + (kind == Kind.PUT_VALUE ? VALUE_SIZE + " B values" : PROVIDER_KEY_SIZE + " B keys") + ", up to " + requestsEach
                 + " each) in " + Attacks.seconds(start) + " over " + open + " QUIC connections";
+    }
+
+    /** Each request on a stream of its own, a few at a time; returns the bytes the victim took. */
+    private long providersOnStreamsOfTheirOwn(QuicChannel connection, int sender, byte[] self) {
+        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(4);
+        java.util.concurrent.atomic.AtomicLong taken = new java.util.concurrent.atomic.AtomicLong();
+        long deadline = System.nanoTime() + Attacks.FLOOD_LIMIT.toNanos();
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        try {
+            for (int n = 0; n < requestsEach && System.nanoTime() < deadline && connection.isActive(); n++) {
+                if (!slots.tryAcquire(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                    break;
+                }
+                ByteBuf request = frame(request(sender, n, self));
+                int length = request.readableBytes();
+                CompletableFuture<Void> written = new CompletableFuture<>();
+                RawQuicPeer.openStream(connection, PROTOCOL, null).whenComplete((stream, error) -> {
+                    if (error != null) {
+                        request.release();
+                        written.complete(null);
+                        return;
+                    }
+                    stream.writeAndFlush(request).addListener(f -> {
+                        if (f.isSuccess()) {
+                            taken.addAndGet(length);
+                        }
+                        stream.shutdownOutput();
+                        written.complete(null);
+                    });
+                });
+                written.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).whenComplete((v, e) -> slots.release());
+                writes.add(written);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Attacks.joinAll(writes, java.time.Duration.ofSeconds(10));
+        return taken.get();
     }
 
     private Message request(int sender, int n, byte[] self) {

@@ -109,7 +109,7 @@ final class Victim implements AutoCloseable {
         });
         List<Multiaddr> addresses;
         try {
-            addresses = ready.get(30, TimeUnit.SECONDS);
+            addresses = ready.get(60, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             process.destroyForcibly();
             throw new IllegalStateException("the victim did not start: " + e + "; stderr: " + Files.readString(stderr), e);
