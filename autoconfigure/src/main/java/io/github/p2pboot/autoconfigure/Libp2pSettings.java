@@ -9,6 +9,7 @@ import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.peerstore.FilePeerStore;
 import io.github.p2pboot.peerstore.InMemoryPeerStore;
 import io.github.p2pboot.peerstore.PeerStore;
+import io.github.p2pboot.resource.ResourceLimits;
 import io.github.p2pboot.swarm.LivenessSettings;
 import io.github.p2pboot.swarm.QuicSettings;
 import io.github.p2pboot.swarm.SwarmConfig;
@@ -33,6 +34,7 @@ final class Libp2pSettings {
         TcpSettings tcp = tcp(properties.getTcp());
         SwarmConfig.Builder builder = SwarmConfig.builder(hostKey).quic(quic(properties.getQuic())).tcp(tcp);
         connections(properties.getConnections(), builder);
+        builder.limits(limits(properties.getLimits()));
         builder.peerStore(peerStore);
         if (peerStore instanceof FilePeerStore file) {
             // A node that remembers its peers also remembers its QUIC connections, to reset them
@@ -66,6 +68,75 @@ final class Libp2pSettings {
                     "Set libp2p.connections.dial-stagger to 0 (all addresses at once) or a duration such as 250ms.");
         }
         builder.maxConnectionsPerPeer(connections.getMaxPerPeer()).dialStagger(stagger);
+    }
+
+    static ResourceLimits limits(Libp2pProperties.Limits limits) {
+        String prefix = "libp2p.limits.";
+        ResourceLimits.Builder builder = ResourceLimits.builder();
+        if (limits.getMaxInboundConnections() != null) {
+            atLeast(prefix + "max-inbound-connections", limits.getMaxInboundConnections(), 1);
+            builder.maxInboundConnections(limits.getMaxInboundConnections());
+        }
+        if (limits.getMaxOutboundConnections() != null) {
+            atLeast(prefix + "max-outbound-connections", limits.getMaxOutboundConnections(), 1);
+            builder.maxOutboundConnections(limits.getMaxOutboundConnections());
+        }
+        if (limits.getMaxStreams() != null) {
+            atLeast(prefix + "max-streams", limits.getMaxStreams(), 1);
+            builder.maxStreams(limits.getMaxStreams());
+        }
+        atLeast(prefix + "max-pending-upgrades", limits.getMaxPendingUpgrades(), 1);
+        atLeast(prefix + "max-pending-upgrades-per-ip", limits.getMaxPendingUpgradesPerIp(), 1);
+        positive(prefix + "first-bytes-timeout", limits.getFirstBytesTimeout());
+        atLeast(prefix + "max-connections-per-ip", limits.getMaxConnectionsPerIp(), 1);
+        atLeast(prefix + "max-connections-per-subnet", limits.getMaxConnectionsPerSubnet(), 1);
+        if (!(limits.getConnectionsPerSecondPerIp() > 0)) {
+            throw new Libp2pConfigurationException(prefix + "connections-per-second-per-ip", limits.getConnectionsPerSecondPerIp(),
+                    "must be positive", "Set " + prefix + "connections-per-second-per-ip to a rate such as 5 or 0.5.");
+        }
+        atLeast(prefix + "connection-burst-per-ip", limits.getConnectionBurstPerIp(), 1);
+        atLeast(prefix + "max-streams-per-peer", limits.getMaxStreamsPerPeer(), 1);
+        atLeast(prefix + "max-streams-per-protocol-per-peer", limits.getMaxStreamsPerProtocolPerPeer(), 1);
+        builder.maxPendingUpgrades(limits.getMaxPendingUpgrades())
+                .maxPendingUpgradesPerIp(limits.getMaxPendingUpgradesPerIp())
+                .firstBytesTimeout(limits.getFirstBytesTimeout())
+                .maxConnectionsPerIp(limits.getMaxConnectionsPerIp())
+                .maxConnectionsPerSubnet(limits.getMaxConnectionsPerSubnet())
+                .connectionsPerSecondPerIp(limits.getConnectionsPerSecondPerIp())
+                .connectionBurstPerIp(limits.getConnectionBurstPerIp())
+                .limitLoopback(limits.isLimitLoopback())
+                .maxStreamsPerPeer(limits.getMaxStreamsPerPeer())
+                .maxStreamsPerProtocolPerPeer(limits.getMaxStreamsPerProtocolPerPeer());
+        if (limits.getMaxMemory() != null) {
+            builder.maxMemory(bytes(prefix + "max-memory", limits.getMaxMemory()));
+        }
+        if (limits.getMaxMemoryPerPeer() != null) {
+            builder.maxMemoryPerPeer(bytes(prefix + "max-memory-per-peer", limits.getMaxMemoryPerPeer()));
+        }
+        if (limits.getMaxMemoryPerConnection() != null) {
+            builder.maxMemoryPerConnection(bytes(prefix + "max-memory-per-connection", limits.getMaxMemoryPerConnection()));
+        }
+        if (limits.getMaxMemoryPerStream() != null) {
+            builder.maxMemoryPerStream(bytes(prefix + "max-memory-per-stream", limits.getMaxMemoryPerStream()));
+        }
+        List<String> allowlist = limits.getAllowlist();
+        for (int i = 0; i < allowlist.size(); i++) {
+            String property = prefix + "allowlist[" + i + "]";
+            try {
+                builder.allow(PeerId.parse(allowlist.get(i).trim()));
+            } catch (IllegalArgumentException e) {
+                throw new Libp2pConfigurationException(property, allowlist.get(i), "not a peer id: " + e.getMessage(),
+                        "Use a peer id such as 12D3KooW... (base58), as the peer's log or libp2p endpoint shows it.");
+            }
+        }
+        return builder.build();
+    }
+
+    private static long bytes(String property, org.springframework.util.unit.DataSize size) {
+        if (size.toBytes() < 1) {
+            throw new Libp2pConfigurationException(property, size, "must be at least 1 byte", "Set " + property + " to a size such as 64MB.");
+        }
+        return size.toBytes();
     }
 
     /**

@@ -5,6 +5,10 @@ import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multistream.MultistreamDialer;
 import io.github.p2pboot.multistream.ProtocolNegotiationException;
 import io.github.p2pboot.protocol.ping.Ping;
+import io.github.p2pboot.resource.ConnectionScope;
+import io.github.p2pboot.resource.MemoryBudget;
+import io.github.p2pboot.resource.ResourceLimitException;
+import io.github.p2pboot.resource.StreamScope;
 import io.github.p2pboot.transport.MuxedConnection;
 import io.netty.channel.Channel;
 import java.time.Duration;
@@ -29,6 +33,7 @@ final class SwarmConnection implements Connection {
     private final Duration negotiationTimeout;
     private final CompletableFuture<CloseCause> closeFuture = new CompletableFuture<>();
     private final Consumer<SwarmConnection> streamFailed;
+    private final ConnectionScope scope;
     /** Open streams other than ping's, which liveness keeps open on every connection. */
     private final AtomicInteger busyStreams = new AtomicInteger();
     private volatile CloseCause overrideCause;
@@ -38,11 +43,13 @@ final class SwarmConnection implements Connection {
     private volatile long idleSinceNanos = System.nanoTime();
 
     /**
+     * @param scope the connection's share of the resource manager, which its streams draw from
      * @param streamFailed told when a stream could not be opened or negotiated, a sign that the
      *     connection may be dead
      */
-    SwarmConnection(MuxedConnection muxed, Duration negotiationTimeout, Consumer<SwarmConnection> streamFailed) {
+    SwarmConnection(MuxedConnection muxed, Duration negotiationTimeout, ConnectionScope scope, Consumer<SwarmConnection> streamFailed) {
         this.muxed = muxed;
+        this.scope = scope;
         this.negotiationTimeout = negotiationTimeout;
         this.streamFailed = streamFailed;
         muxed.closeFuture().whenComplete((cause, error) ->
@@ -51,6 +58,10 @@ final class SwarmConnection implements Connection {
 
     MuxedConnection muxed() {
         return muxed;
+    }
+
+    ConnectionScope scope() {
+        return scope;
     }
 
     @Override
@@ -104,12 +115,22 @@ final class SwarmConnection implements Connection {
         Runnable release = countStream();
         CompletableFuture<Stream> stream = muxed.openStream().thenCompose(channel -> {
             channel.closeFuture().addListener(f -> release.run());
-            return negotiate(channel, proposals, release);
+            StreamScope streamScope;
+            try {
+                streamScope = scope.openStream();
+            } catch (ResourceLimitException e) {
+                channel.close();
+                return CompletableFuture.failedFuture(e);
+            }
+            channel.attr(MemoryBudget.ATTRIBUTE).set(streamScope);
+            channel.closeFuture().addListener(f -> streamScope.close());
+            return negotiate(channel, proposals, release, streamScope);
         });
         stream.whenComplete((s, error) -> {
             if (error != null) {
                 release.run();
-                if (!(Futures.unwrap(error) instanceof ProtocolNegotiationException)) {
+                Throwable cause = Futures.unwrap(error);
+                if (!(cause instanceof ProtocolNegotiationException) && !(cause instanceof ResourceLimitException)) {
                     streamFailed.accept(this);
                 }
             }
@@ -203,7 +224,7 @@ final class SwarmConnection implements Connection {
         }
     }
 
-    private CompletableFuture<Stream> negotiate(Channel channel, List<String> proposals, Runnable release) {
+    private CompletableFuture<Stream> negotiate(Channel channel, List<String> proposals, Runnable release, StreamScope streamScope) {
         CompletableFuture<String> selected = new CompletableFuture<>();
         var timeout = channel.eventLoop().schedule(() -> {
             if (selected.completeExceptionally(new TimeoutException("peer " + remotePeer() + " did not agree on any of "
@@ -215,7 +236,15 @@ final class SwarmConnection implements Connection {
         // thenApply runs on the event loop that completes the negotiation, so callers chaining on
         // the result install their handlers before the stream reads any further data.
         return selected.whenComplete((p, e) -> timeout.cancel(false))
-                .thenApply(protocol -> stream(channel, protocol, Direction.OUTBOUND, release));
+                .thenApply(protocol -> {
+                    try {
+                        streamScope.protocol(protocol);
+                    } catch (ResourceLimitException e) {
+                        channel.close();
+                        throw e;
+                    }
+                    return stream(channel, protocol, Direction.OUTBOUND, release);
+                });
     }
 
     @Override
