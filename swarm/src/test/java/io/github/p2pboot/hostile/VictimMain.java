@@ -5,6 +5,7 @@ import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.kademlia.KademliaConfig;
 import io.github.p2pboot.kademlia.KademliaMode;
 import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.resource.ResourceLimits;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmConfig;
 import java.io.BufferedReader;
@@ -17,7 +18,8 @@ import java.nio.charset.StandardCharsets;
  * The node under attack, in a JVM of its own with a small heap (see {@link Victim}): listens on
  * TCP and QUIC on 127.0.0.1 (for the legit peers) and ::1 (for the attackers), serves ping,
  * identify and Kademlia in server mode, with the engine's defaults (and a validator for the
- * namespace {@value #OPEN_NAMESPACE} that accepts any record). Prints {@code ADDR <address>}
+ * namespace {@value #OPEN_NAMESPACE} that accepts any record), its resource limits applied to
+ * loopback as to any address. Prints {@code ADDR <address>}
  * for each listen address, then {@code READY}; then answers one line per command on stdin:
  * {@code memory} (after a GC: heap used, direct memory in the JVM's buffer pool and Netty's own
  * count), {@code threads}, {@code quit}. Its log goes where the logback configuration given by the
@@ -33,7 +35,10 @@ public final class VictimMain {
 
     public static void main(String[] args) throws Exception {
         PrivateKey key = PrivateKey.generateEd25519();
+        // The engine's limits, scaled from this JVM's memory, applied to loopback too: here the
+        // attackers' one address (::1) stands for an address out on the network.
         Swarm swarm = new Swarm(SwarmConfig.builder(key)
+                .limits(ResourceLimits.builder().limitLoopback(true).build())
                 .listen("/ip4/127.0.0.1/tcp/0")
                 .listen("/ip4/127.0.0.1/udp/0/quic-v1")
                 .listen("/ip6/::1/tcp/0")
