@@ -17,7 +17,7 @@ final class Attacks {
     static final long MIB = 1024 * 1024;
     /** How long a flood may find the victim taking nothing before it counts as held back. */
     static final Duration STALL = Duration.ofSeconds(4);
-    static final Duration FLOOD_LIMIT = Duration.ofSeconds(12);
+    static final Duration FLOOD_LIMIT = Duration.ofSeconds(10);
     /** The attacker's socket receive buffer: small, so that the victim's answers pile up with the victim. */
     static final int SMALL_RECEIVE_BUFFER = 16 * 1024;
     /** Bytes the floods send; never read or changed, so shared by all. */

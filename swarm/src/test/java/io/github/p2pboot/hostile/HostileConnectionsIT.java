@@ -17,7 +17,7 @@ class HostileConnectionsIT {
     void oneKeyOnOneAddressHoldingManyConnections() throws Exception {
         try (Siege siege = Siege.begin("one-key-many-connections")) {
             // More than the victim's 1,024 connection slots, over QUIC where connections are cheap to make.
-            siege.survive(new ConnectionHog(siege.victim(), true, 1_100, 64, Duration.ofSeconds(12)),
+            siege.survive(new ConnectionHog(siege.victim(), true, 1_100, 64, Duration.ofSeconds(10)),
                     Siege.Allowance.DEFAULT.logLines(20));
         }
     }
@@ -26,7 +26,7 @@ class HostileConnectionsIT {
     @Timeout(120)
     void oneKeyOnOneAddressHoldingManyTcpConnections() throws Exception {
         try (Siege siege = Siege.begin("one-key-many-tcp-connections")) {
-            siege.survive(new ConnectionHog(siege.victim(), false, 300, 16, Duration.ofSeconds(10)),
+            siege.survive(new ConnectionHog(siege.victim(), false, 300, 16, Duration.ofSeconds(8)),
                     Siege.Allowance.DEFAULT.logLines(20));
         }
     }
@@ -35,7 +35,7 @@ class HostileConnectionsIT {
     @Timeout(120)
     void idleTcpSocketsReopenedAsTheyClose() throws Exception {
         try (Siege siege = Siege.begin("idle-sockets-reopened")) {
-            siege.survive(new IdleSockets(siege.victim(), 200, 30, Duration.ofSeconds(12)), Siege.Allowance.DEFAULT);
+            siege.survive(new IdleSockets(siege.victim(), 200, 30, Duration.ofSeconds(10)), Siege.Allowance.DEFAULT);
         }
     }
 
@@ -43,7 +43,7 @@ class HostileConnectionsIT {
     @Timeout(120)
     void burstOfIdleTcpSockets() throws Exception {
         try (Siege siege = Siege.begin("idle-sockets-burst")) {
-            siege.survive(new IdleSockets(siege.victim(), 2_000, 0, Duration.ofSeconds(8)), Siege.Allowance.DEFAULT);
+            siege.survive(new IdleSockets(siege.victim(), 2_000, 0, Duration.ofSeconds(6)), Siege.Allowance.DEFAULT);
         }
     }
 

@@ -41,8 +41,12 @@ final class Siege implements AutoCloseable {
 
     /** What an attack may add to a legit peer's dial (issue 9's goal). */
     static final Duration ADDED_DIAL = Duration.ofSeconds(3);
-    /** Held while the attacker is connected, at most this share of the victim's heap and direct memory. */
-    static final double HELD_SHARE = 0.6;
+    /**
+     * Held while the attacker is connected, at most this share of the victim's heap and of its
+     * direct memory: the engine's own budget for what peers make it buffer is a quarter of the
+     * smaller of the two, and the node itself takes about a tenth of the heap.
+     */
+    static final double HELD_SHARE = 0.4;
     private static final Duration ATTACK_LIMIT = Duration.ofSeconds(60);
 
     /** The attackers' event loops, shared by all attacks; daemon threads, they never hold up the JVM. */
