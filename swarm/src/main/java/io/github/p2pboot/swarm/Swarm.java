@@ -79,6 +79,7 @@ public final class Swarm implements AutoCloseable {
     private final Identify identify;
     private final Liveness liveness;
     private volatile EventLoopGroup group;
+    private volatile EventLoopWatchdog watchdog;
     private volatile List<Transport> transports = List.of();
     private volatile boolean running;
 
@@ -147,6 +148,7 @@ public final class Swarm implements AutoCloseable {
         if (config.tcp().enabled()) {
             enabled.add(new TcpTransport(config.hostKey(), config.tcp(), group, new Upcalls(), resources));
         }
+        watchdog = new EventLoopWatchdog(group, index -> notifyListeners(l -> l.eventLoopUnresponsive(index)));
         long summaryMillis = Incidents.SUMMARY_PERIOD.toMillis();
         group.next().scheduleAtFixedRate(resources.incidents()::flush, summaryMillis, summaryMillis, TimeUnit.MILLISECONDS);
         transports = List.copyOf(enabled);
@@ -171,6 +173,16 @@ public final class Swarm implements AutoCloseable {
 
     public boolean isRunning() {
         return running;
+    }
+
+    /**
+     * Whether one of the node's event loops stopped running tasks: its thread died (after an
+     * {@link OutOfMemoryError}, say) or is blocked. Such a node no longer serves the connections of
+     * that loop and should be restarted; {@link SwarmListener#eventLoopUnresponsive} tells the moment.
+     */
+    public boolean isImpaired() {
+        EventLoopWatchdog current = watchdog;
+        return current != null && current.anyUnresponsive();
     }
 
     /**
@@ -353,6 +365,7 @@ public final class Swarm implements AutoCloseable {
             log.debug("Not every connection confirmed its close: {}", e.toString());
         }
         transports.forEach(Transport::close);
+        watchdog.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         listenAddresses.clear();
         log.info("libp2p node {} stopped", localPeerId);
