@@ -5,8 +5,11 @@ import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.protocol.identify.Identify;
 import io.github.p2pboot.protocol.identify.pb.IdentifyProto;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -75,14 +78,14 @@ final class IdentifyPushes implements Siege.Attack {
             PrivateKey identity = PrivateKey.generateEd25519();
             RawQuicPeer peer = RawQuicPeer.create(Siege.ATTACKERS, identity);
             peers.add(peer);
-            byte[] frame = io.netty.buffer.ByteBufUtil.getBytes(KademliaFlood.frameOf(record(identity).toByteArray()));
+            byte[] frame = ByteBufUtil.getBytes(KademliaFlood.frameOf(record(identity).toByteArray()));
             bytes += frame.length;
             CompletableFuture<Void> push = peer.connect(victim.quic6(), 10_000)
                     .thenCompose((QuicChannel connection) -> RawQuicPeer.openStream(connection, Identify.PUSH_PROTOCOL_ID, null))
                     .orTimeout(10, TimeUnit.SECONDS)
                     .thenCompose((QuicStreamChannel stream) -> {
                         CompletableFuture<Void> written = new CompletableFuture<>();
-                        stream.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(frame)).addListener(f -> {
+                        stream.writeAndFlush(Unpooled.wrappedBuffer(frame)).addListener(f -> {
                             stream.shutdownOutput();
                             written.complete(null);
                         });
@@ -91,7 +94,7 @@ final class IdentifyPushes implements Siege.Attack {
             push.whenComplete((ok, error) -> slots.release());
             pushes.add(push);
         }
-        int done = Attacks.joinAll(pushes, java.time.Duration.ofSeconds(20)).size();
+        int done = Attacks.joinAll(pushes, Duration.ofSeconds(20)).size();
         return "identify pushes: " + done + " of " + identities + " throwaway identities pushed a record of "
                 + Attacks.mib(bytes / Math.max(1, pushes.size())) + " (" + Attacks.mib(bytes) + " in all) in " + Attacks.seconds(start);
     }

@@ -10,10 +10,14 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Kademlia requests the victim stores, as fast as it takes them, from several identities over
@@ -65,7 +69,7 @@ final class KademliaFlood implements Siege.Attack {
                 floods.add(CompletableFuture.supplyAsync(() -> providersOnStreamsOfTheirOwn(connection, sender, self)));
                 continue;
             }
-            QuicStreamChannel stream = RawQuicPeer.openStream(connection, PROTOCOL, null).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            QuicStreamChannel stream = RawQuicPeer.openStream(connection, PROTOCOL, null).get(10, TimeUnit.SECONDS);
             AtomicInteger sent = new AtomicInteger();
             floods.add(Flood.start(stream, new Flood.Source() {
                 @Override
@@ -89,13 +93,13 @@ final class KademliaFlood implements Siege.Attack {
 
     /** Each request on a stream of its own, a few at a time; returns the bytes the victim took. */
     private long providersOnStreamsOfTheirOwn(QuicChannel connection, int sender, byte[] self) {
-        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(4);
-        java.util.concurrent.atomic.AtomicLong taken = new java.util.concurrent.atomic.AtomicLong();
+        Semaphore slots = new Semaphore(4);
+        AtomicLong taken = new AtomicLong();
         long deadline = System.nanoTime() + Attacks.FLOOD_LIMIT.toNanos();
         List<CompletableFuture<Void>> writes = new ArrayList<>();
         try {
             for (int n = 0; n < requestsEach && System.nanoTime() < deadline && connection.isActive(); n++) {
-                if (!slots.tryAcquire(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!slots.tryAcquire(5, TimeUnit.SECONDS)) {
                     break;
                 }
                 ByteBuf request = frame(request(sender, n, self));
@@ -115,13 +119,13 @@ final class KademliaFlood implements Siege.Attack {
                         written.complete(null);
                     });
                 });
-                written.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).whenComplete((v, e) -> slots.release());
+                written.orTimeout(10, TimeUnit.SECONDS).whenComplete((v, e) -> slots.release());
                 writes.add(written);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Attacks.joinAll(writes, java.time.Duration.ofSeconds(10));
+        Attacks.joinAll(writes, Duration.ofSeconds(10));
         return taken.get();
     }
 

@@ -7,6 +7,8 @@ import io.github.p2pboot.swarm.Connection;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmConfig;
 import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -55,8 +57,8 @@ final class LegitPeer {
 
     private static String describe(Throwable e) {
         Throwable cause = e;
-        while (cause.getCause() != null && (cause instanceof java.util.concurrent.ExecutionException
-                || cause instanceof java.util.concurrent.CompletionException)) {
+        while (cause.getCause() != null && (cause instanceof ExecutionException
+                || cause instanceof CompletionException)) {
             cause = cause.getCause();
         }
         return cause.getClass().getSimpleName() + ": " + cause.getMessage();

@@ -1,14 +1,16 @@
 package io.github.p2pboot.hostile;
 
 import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.multistream.MultistreamListener;
+import io.github.p2pboot.protocol.ping.Ping;
 import io.github.p2pboot.security.tls.Libp2pTrustManager;
 import io.github.p2pboot.security.tls.TlsIdentity;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioDatagramChannel;
@@ -20,7 +22,9 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 final class RawQuicPeer implements AutoCloseable {
 
     private final Channel socket;
-    private final java.util.List<QuicChannel> connections = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<QuicChannel> connections = new CopyOnWriteArrayList<>();
 
     private RawQuicPeer(Channel socket) {
         this.socket = socket;
@@ -116,13 +120,13 @@ final class RawQuicPeer implements AutoCloseable {
      * connected would; other protocols are refused.
      */
     @ChannelHandler.Sharable
-    static final class PingAnswer extends io.netty.channel.ChannelInitializer<Channel> {
+    static final class PingAnswer extends ChannelInitializer<Channel> {
         static final PingAnswer INSTANCE = new PingAnswer();
 
         @Override
         protected void initChannel(Channel stream) {
-            stream.pipeline().addLast(new io.github.p2pboot.multistream.MultistreamListener(
-                    io.github.p2pboot.protocol.ping.Ping.PROTOCOL_ID::equals,
+            stream.pipeline().addLast(new MultistreamListener(
+                    Ping.PROTOCOL_ID::equals,
                     (ctx, agreed) -> ctx.pipeline().addLast(new Echo())));
         }
     }

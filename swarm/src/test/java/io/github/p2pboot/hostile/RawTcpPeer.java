@@ -4,6 +4,7 @@ import io.github.p2pboot.codec.Varint;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.multistream.MultistreamDialer;
+import io.github.p2pboot.protocol.ping.Ping;
 import io.github.p2pboot.security.noise.NoiseSecurity;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -18,10 +19,13 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -81,7 +85,7 @@ final class RawTcpPeer implements AutoCloseable {
                     }
                 });
         // On timeout the upgrade's own completion finds the result taken and closes the channel.
-        return result.orTimeout(15, java.util.concurrent.TimeUnit.SECONDS);
+        return result.orTimeout(15, TimeUnit.SECONDS);
     }
 
     private static void upgrade(Channel channel, PrivateKey identity, CompletableFuture<RawTcpPeer> result) {
@@ -182,7 +186,7 @@ final class RawTcpPeer implements AutoCloseable {
     }
 
     /** Floods the connection; the flood is resumed whenever the victim grants window. */
-    Flood flood(Flood.Source source, long budget, java.time.Duration stall, java.time.Duration max) {
+    Flood flood(Flood.Source source, long budget, Duration stall, Duration max) {
         Flood started = Flood.start(channel, source, budget, stall, max);
         flood = started;
         return started;
@@ -205,7 +209,7 @@ final class RawTcpPeer implements AutoCloseable {
      */
     private final class FrameReader extends ByteToMessageDecoder {
         /** Bytes the victim sent on each of its ping streams, until the protocol is agreed; then null. */
-        private final Map<Integer, ByteBuf> pingStreams = new java.util.HashMap<>();
+        private final Map<Integer, ByteBuf> pingStreams = new HashMap<>();
         private long skipping;
 
         @Override
@@ -288,7 +292,7 @@ final class RawTcpPeer implements AutoCloseable {
                     }
                     return;
                 }
-                if (!io.github.p2pboot.protocol.ping.Ping.PROTOCOL_ID.equals(protocol)) {
+                if (!Ping.PROTOCOL_ID.equals(protocol)) {
                     reset(ctx, id);
                     return;
                 }

@@ -15,8 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -155,7 +157,7 @@ final class Siege implements AutoCloseable {
         long logged = victim.logLines() - logBefore;
         int threadsAfter = victim.threads();
 
-        String figures = String.format(java.util.Locale.ROOT,
+        String figures = String.format(Locale.ROOT,
                 "%s: %s%n  baseline %s; legit %s%n  during (%d s, %d visits): %s%n  held while connected: %s; after leaving: %s%n"
                         + "  legit after: %s%n  victim alive: %s; log +%d lines; threads %d -> %d%s",
                 name, summary.get(), baseline, baselineVisit, attackSeconds, during.size(), during, held, settled, after,
@@ -223,7 +225,7 @@ final class Siege implements AutoCloseable {
         System.out.println("HOSTILE " + figures);
         Path file = Path.of("target", "hostile", "figures.txt");
         Files.createDirectories(file.getParent());
-        Files.writeString(file, "[" + java.time.Instant.now() + "] " + figures + System.lineSeparator() + System.lineSeparator(),
+        Files.writeString(file, "[" + Instant.now() + "] " + figures + System.lineSeparator() + System.lineSeparator(),
                 StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 

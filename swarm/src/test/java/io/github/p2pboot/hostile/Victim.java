@@ -14,12 +14,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -42,7 +44,7 @@ final class Victim implements AutoCloseable {
     private final Path log;
     private final Path stderr;
     /** The JVM's own last words (its out-of-memory exit) come on stdout, among the answers. */
-    private final List<String> otherOutput = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> otherOutput = new CopyOnWriteArrayList<>();
 
     private Victim(Process process, List<Multiaddr> addresses, BufferedReader out, Path log, Path stderr) {
         this.process = process;
@@ -261,7 +263,7 @@ final class Victim implements AutoCloseable {
         }
 
         static String mib(long bytes) {
-            return String.format(java.util.Locale.ROOT, "%.1f", bytes / (1024.0 * 1024));
+            return String.format(Locale.ROOT, "%.1f", bytes / (1024.0 * 1024));
         }
     }
 }
