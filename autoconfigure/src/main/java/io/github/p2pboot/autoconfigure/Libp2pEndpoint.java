@@ -1,6 +1,8 @@
 package io.github.p2pboot.autoconfigure;
 
 import io.github.p2pboot.kademlia.Kademlia;
+import io.github.p2pboot.kademlia.StoreUsage;
+import io.github.p2pboot.peerstore.PeerStoreUsage;
 import io.github.p2pboot.resource.ResourceLimits;
 import io.github.p2pboot.resource.ResourceManager;
 import io.github.p2pboot.resource.ResourceUsage;
@@ -42,6 +44,14 @@ public class Libp2pEndpoint {
         node.put("keptPeers", connectivity.keptPeers().stream().map(Libp2pEndpoint::keptPeer).toList());
         node.put("knownPeers", swarm.peerStore().peers().size());
         node.put("resources", resources(swarm.resources()));
+        PeerStoreUsage peerStore = swarm.peerStore().usage();
+        Map<String, Object> stores = new LinkedHashMap<>();
+        stores.put("peerStore", Map.of("peers", peerStore.peers() + " of " + peerStore.maxPeers(),
+                "estimatedBytes", peerStore.estimatedBytes() + " of " + peerStore.maxBytes()));
+        StoreUsage dht = kademlia.storeUsage();
+        stores.put("kademlia", Map.of("records", dht.records(), "providerEntries", dht.providerEntries(),
+                "bytes", dht.bytes() + " of " + dht.maxBytes(), "peers", dht.peers(), "refused", dht.refused()));
+        node.put("stores", stores);
         Map<String, Object> routingTable = new LinkedHashMap<>();
         routingTable.put("protocol", kademlia.config().protocolId());
         routingTable.put("mode", kademlia.config().mode().name().toLowerCase());

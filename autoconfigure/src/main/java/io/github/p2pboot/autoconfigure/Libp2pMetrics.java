@@ -59,6 +59,12 @@ public class Libp2pMetrics implements MeterBinder, SwarmListener {
                 .description("Open streams").register(registry);
         Gauge.builder("libp2p.resources.memory", resources, r -> r.usage().memory()).baseUnit("bytes")
                 .description("Bytes buffered for peers, reserved from libp2p.limits.max-memory").register(registry);
+        Gauge.builder("libp2p.kademlia.store.bytes", kademlia, k -> k.storeUsage().bytes()).baseUnit("bytes")
+                .description("Estimated heap held by the Kademlia records and provider entries this node stores").register(registry);
+        FunctionCounter.builder("libp2p.kademlia.store.refused", kademlia, k -> k.storeUsage().refused())
+                .description("Records and provider entries from peers the Kademlia store refused").register(registry);
+        Gauge.builder("libp2p.peerstore.bytes", swarm, s -> s.peerStore().usage().estimatedBytes()).baseUnit("bytes")
+                .description("Estimated heap held by the peer store").register(registry);
         resources.incidents().onKind(kind -> FunctionCounter.builder("libp2p.incidents", resources.incidents(), i -> i.total(kind))
                 .tag("kind", kind).description("What peers did that the node refused or closed for").register(registry));
         swarm.addListener(this);

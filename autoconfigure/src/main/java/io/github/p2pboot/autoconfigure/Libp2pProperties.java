@@ -277,6 +277,19 @@ public class Libp2pProperties {
         /** How long a stored record lives. */
         private Duration recordTtl = Duration.ofHours(36);
 
+        /**
+         * The heap that the records and provider entries this node stores for the DHT may take in
+         * all (keys, values and their bookkeeping); beyond it new ones are refused. Unset: a 32nd of
+         * the maximum heap, at most 64MB (16MB with -Xmx512m).
+         */
+        private DataSize maxStoreSize;
+
+        /** Records and provider entries one remote peer may make this node store at once; beyond it that peer is refused. */
+        private int maxEntriesPerPeer = 1024;
+
+        /** Bytes (as for max-store-size) one remote peer may make this node store at once; beyond it that peer is refused. */
+        private DataSize maxSizePerPeer = DataSize.ofMegabytes(1);
+
         public String getProtocol() {
             return protocol;
         }
@@ -331,6 +344,30 @@ public class Libp2pProperties {
 
         public void setRecordTtl(Duration recordTtl) {
             this.recordTtl = recordTtl;
+        }
+
+        public DataSize getMaxStoreSize() {
+            return maxStoreSize;
+        }
+
+        public void setMaxStoreSize(DataSize maxStoreSize) {
+            this.maxStoreSize = maxStoreSize;
+        }
+
+        public int getMaxEntriesPerPeer() {
+            return maxEntriesPerPeer;
+        }
+
+        public void setMaxEntriesPerPeer(int maxEntriesPerPeer) {
+            this.maxEntriesPerPeer = maxEntriesPerPeer;
+        }
+
+        public DataSize getMaxSizePerPeer() {
+            return maxSizePerPeer;
+        }
+
+        public void setMaxSizePerPeer(DataSize maxSizePerPeer) {
+            this.maxSizePerPeer = maxSizePerPeer;
         }
     }
 

@@ -285,6 +285,18 @@ final class Libp2pSettings {
         positive("libp2p.kademlia.record-ttl", kademlia.getRecordTtl());
         atLeast("libp2p.kademlia.replication-factor", kademlia.getReplicationFactor(), 1);
         atLeast("libp2p.kademlia.parallelism", kademlia.getParallelism(), 1);
+        atLeast("libp2p.kademlia.max-entries-per-peer", kademlia.getMaxEntriesPerPeer(), 1);
+        if (kademlia.getMaxStoreSize() != null) {
+            positive("libp2p.kademlia.max-store-size", kademlia.getMaxStoreSize());
+        }
+        positive("libp2p.kademlia.max-size-per-peer", kademlia.getMaxSizePerPeer());
+    }
+
+    private static void positive(String property, org.springframework.util.unit.DataSize value) {
+        if (value == null || value.toBytes() < 1) {
+            throw new Libp2pConfigurationException(property, value, "must be a positive size",
+                    "Set " + property + " to a size such as 512KB or 16MB.");
+        }
     }
 
     private static Multiaddr multiaddr(String property, String value) {
