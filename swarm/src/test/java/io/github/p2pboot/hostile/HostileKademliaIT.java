@@ -1,11 +1,14 @@
 package io.github.p2pboot.hostile;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.google.protobuf.ByteString;
 import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.kademlia.pb.DhtProto.Message;
 import io.github.p2pboot.kademlia.pb.DhtProto.Record;
 import io.netty.handler.codec.quic.QuicChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -44,6 +47,8 @@ class HostileKademliaIT {
     @Timeout(120)
     void recordsOfNamespacesWithoutValidatorAreRefused() throws Exception {
         List<String> servedBack = new ArrayList<>();
+        List<String> unanswered = new ArrayList<>();
+        List<String> asked = new ArrayList<>();
         try (Siege siege = Siege.begin("kad-unknown-namespaces")) {
             siege.survive(new Siege.Attack() {
                 private RawQuicPeer peer;
@@ -55,17 +60,24 @@ class HostileKademliaIT {
                     List<String> stored = new ArrayList<>();
                     for (String key : List.of("/pk/hostile", "/ipns/hostile", "hostile-without-namespace", "/nobody-validates/hostile")) {
                         ByteString k = ByteString.copyFrom(key, StandardCharsets.UTF_8);
+                        // A refused PUT gets no answer: the stream closes, or nothing comes.
                         Optional<Message> put = KadRequests.request(connection, Message.newBuilder()
                                 .setType(Message.MessageType.PUT_VALUE).setKey(k)
-                                .setRecord(Record.newBuilder().setKey(k).setValue(ByteString.copyFromUtf8("not validated"))).build());
+                                .setRecord(Record.newBuilder().setKey(k).setValue(ByteString.copyFromUtf8("not validated"))).build(),
+                                Duration.ofSeconds(5));
+                        // Every GET is answered, with the record or without it.
                         Optional<Message> get = KadRequests.request(connection, Message.newBuilder()
-                                .setType(Message.MessageType.GET_VALUE).setKey(k).build());
-                        if (get.isPresent() && get.get().hasRecord()) {
+                                .setType(Message.MessageType.GET_VALUE).setKey(k).build(), Duration.ofSeconds(10));
+                        asked.add(key);
+                        if (get.isEmpty()) {
+                            unanswered.add(key);
+                        } else if (get.get().hasRecord()) {
                             servedBack.add(key);
                         }
                         stored.add(key + (put.isPresent() ? " accepted" : " refused"));
                     }
-                    return "unknown namespaces: PUT_VALUE " + stored + "; served back by GET_VALUE: " + servedBack;
+                    return "unknown namespaces: PUT_VALUE " + stored + "; served back by GET_VALUE: " + servedBack
+                            + "; GET_VALUE unanswered: " + unanswered;
                 }
 
                 @Override
@@ -76,6 +88,8 @@ class HostileKademliaIT {
                 }
             }, Siege.Allowance.DEFAULT);
         }
-        org.assertj.core.api.Assertions.assertThat(servedBack).as("records of namespaces without a validator, served back").isEmpty();
+        assertThat(asked).as("keys put and asked for (the attack itself worked)").hasSize(4);
+        assertThat(unanswered).as("GET_VALUE requests the victim did not answer").isEmpty();
+        assertThat(servedBack).as("records of namespaces without a validator, served back").isEmpty();
     }
 }

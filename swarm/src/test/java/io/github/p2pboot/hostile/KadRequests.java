@@ -9,9 +9,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.quic.QuicChannel;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One Kademlia request on a stream of its own over a raw QUIC connection, and the answer: the
@@ -23,7 +25,11 @@ final class KadRequests {
     private KadRequests() {
     }
 
-    static Optional<Message> request(QuicChannel connection, Message request) throws Exception {
+    /**
+     * @return the response; empty if the victim closed the stream without one, or sent none
+     *     within {@code timeout}
+     */
+    static Optional<Message> request(QuicChannel connection, Message request, Duration timeout) throws Exception {
         CompletableFuture<Optional<Message>> answer = new CompletableFuture<>();
         ChannelInitializer<Channel> reader = new ChannelInitializer<>() {
             @Override
@@ -60,7 +66,9 @@ final class KadRequests {
         var stream = RawQuicPeer.openStream(connection, KademliaFlood.PROTOCOL, reader).get(10, TimeUnit.SECONDS);
         stream.writeAndFlush(KademliaFlood.frame(request));
         try {
-            return answer.get(10, TimeUnit.SECONDS);
+            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException none) {
+            return Optional.empty();
         } finally {
             stream.close();
         }

@@ -50,6 +50,8 @@ final class Siege implements AutoCloseable {
      */
     static final double HELD_SHARE = 0.4;
     private static final Duration ATTACK_LIMIT = Duration.ofSeconds(60);
+    /** A visit is two connections from 127.0.0.1; the victim allows one address 5 a second. */
+    private static final Duration VISIT_INTERVAL = Duration.ofSeconds(1);
 
     /** The attackers' event loops, shared by all attacks; daemon threads, they never hold up the JVM. */
     static final EventLoopGroup ATTACKERS = new MultiThreadIoEventLoopGroup(2,
@@ -138,9 +140,20 @@ final class Siege implements AutoCloseable {
                     return "attack failed: " + e;
                 }
             });
-            // Visits back to back for as long as the attack runs; each is bounded by its timeouts.
+            // Visits for as long as the attack runs, each bounded by its timeouts, one a second at
+            // most: the legit peers all come from 127.0.0.1, and faster would run into the
+            // victim's connection rate limit per address, which is meant for one peer's address.
             do {
+                long visitStarted = System.nanoTime();
                 during.add(LegitPeer.visit(victim));
+                long pause = VISIT_INTERVAL.toNanos() - (System.nanoTime() - visitStarted);
+                if (pause > 0 && !running.isDone()) {
+                    try {
+                        running.get(pause, TimeUnit.NANOSECONDS);
+                    } catch (java.util.concurrent.TimeoutException stillRunning) {
+                        // time for the next visit
+                    }
+                }
             } while (!running.isDone() && victim.isAlive() && System.nanoTime() - started < ATTACK_LIMIT.toNanos());
             summary.set(running.get(ATTACK_LIMIT.toSeconds(), TimeUnit.SECONDS));
             if (victim.isAlive()) {
