@@ -17,9 +17,18 @@ import io.netty.channel.ChannelHandlerContext;
  */
 final class StreamBackpressure extends ChannelDuplexHandler {
 
+    /**
+     * How often a paused stream looks at its writability itself. Netty's QUIC streams do not
+     * always fire {@code channelWritabilityChanged} when their send capacity comes back (seen on a
+     * lossy path: echo streams paused for good), so the event alone could leave a stream unread
+     * forever.
+     */
+    static final long RECHECK_MILLIS = 50;
+
     private boolean paused;
     private boolean restoreAutoRead;
     private boolean readRequested;
+    private io.netty.util.concurrent.ScheduledFuture<?> recheck;
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -52,9 +61,42 @@ final class StreamBackpressure extends ChannelDuplexHandler {
             return;
         }
         paused = true;
+        scheduleRecheck(ctx);
         if (ctx.channel().config().isAutoRead()) {
             restoreAutoRead = true;
             ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    private void scheduleRecheck(ChannelHandlerContext ctx) {
+        recheck = ctx.executor().schedule(() -> {
+            recheck = null;
+            if (!paused || !ctx.channel().isActive()) {
+                return;
+            }
+            if (ctx.channel().isWritable()) {
+                resume(ctx);
+            } else {
+                scheduleRecheck(ctx);
+            }
+        }, RECHECK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelRecheck();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancelRecheck();
+        super.channelInactive(ctx);
+    }
+
+    private void cancelRecheck() {
+        if (recheck != null) {
+            recheck.cancel(false);
+            recheck = null;
         }
     }
 
@@ -63,6 +105,7 @@ final class StreamBackpressure extends ChannelDuplexHandler {
             return;
         }
         paused = false;
+        cancelRecheck();
         boolean read = readRequested;
         readRequested = false;
         if (restoreAutoRead) {
