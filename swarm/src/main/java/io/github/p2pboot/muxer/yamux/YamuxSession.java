@@ -71,6 +71,8 @@ public final class YamuxSession extends ByteToMessageDecoder {
     static final int TYPE_DATA = 0;
     static final int TYPE_WINDOW_UPDATE = 1;
     static final int TYPE_PING = 2;
+    /** PINGs a peer may send within one second before the session ends as a protocol error. */
+    static final int MAX_PINGS_PER_SECOND = 1000;
     static final int TYPE_GO_AWAY = 3;
 
     static final int FLAG_SYN = 1;
@@ -113,6 +115,8 @@ public final class YamuxSession extends ByteToMessageDecoder {
     private boolean goAwayReceived;
     private boolean failed;
     private boolean gone;
+    private long pingWindowStart = System.nanoTime();
+    private int pingsInWindow;
     /** The opaque value of the latest PING not answered yet, valid while pingAckPending. */
     private long pendingPingAck;
     private boolean pingAckPending;
@@ -416,7 +420,11 @@ public final class YamuxSession extends ByteToMessageDecoder {
                 case TYPE_PING -> {
                     in.skipBytes(HEADER_LENGTH);
                     if ((flags & FLAG_SYN) != 0) {
-                        answerPing(length);
+                        if (pingFlood()) {
+                            protocolError("more than " + MAX_PINGS_PER_SECOND + " PINGs within a second");
+                        } else {
+                            answerPing(length);
+                        }
                     }
                 }
                 case TYPE_GO_AWAY -> {
@@ -429,6 +437,20 @@ public final class YamuxSession extends ByteToMessageDecoder {
         if (failed || gone) {
             in.skipBytes(in.readableBytes());
         }
+    }
+
+    /**
+     * Whether this PING makes more than {@link #MAX_PINGS_PER_SECOND} within the current second. A
+     * peer measuring round trips pings every few seconds; one that pings a million times a second
+     * only burns our CPU (each PING costs a decode and an answer), so it loses the connection.
+     */
+    private boolean pingFlood() {
+        long now = System.nanoTime();
+        if (now - pingWindowStart > 1_000_000_000L) {
+            pingWindowStart = now;
+            pingsInWindow = 0;
+        }
+        return ++pingsInWindow > MAX_PINGS_PER_SECOND;
     }
 
     /**
