@@ -1,0 +1,187 @@
+package io.github.p2pboot.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.p2pboot.fuzzing.AllocationMeter;
+import io.github.p2pboot.fuzzing.ChannelFeeder;
+import io.github.p2pboot.fuzzing.LeakReports;
+import io.github.p2pboot.fuzzing.Mutator;
+import io.github.p2pboot.fuzzing.TrackingAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * Fuzzes the varint length-prefix framing of identify and Kademlia ({@link UvarintFrameDecoder})
+ * and the varint readers under it, against a model of the spec: frames come out exactly as a
+ * correct reader splits the input, however it is cut into reads; the first bad prefix or
+ * oversized length is refused with a {@link CorruptedFrameException} or {@link TooLongFrameException}
+ * naming it, before anything is buffered for it; every buffer is released.
+ */
+class UvarintFrameDecoderFuzzTest {
+
+    private static final int LIMIT = 1024;
+    private static final java.util.concurrent.atomic.AtomicInteger TRIES = new java.util.concurrent.atomic.AtomicInteger();
+    private static LeakReports leaks;
+
+    @BeforeContainer
+    static void strictLeakDetection() {
+        leaks = new LeakReports();
+    }
+
+    @AfterContainer
+    static void noLeaks() {
+        try {
+            assertThat(leaks.collect()).isEmpty();
+        } finally {
+            leaks.close();
+        }
+    }
+
+    @Property
+    void framesAreSplitAsTheSpecSaysAndBadPrefixesRefused(@ForAll("frames") Mutator.Input input) {
+        TrackingAllocator allocator = new TrackingAllocator();
+        ChannelFeeder.CloseOnError errors = new ChannelFeeder.CloseOnError();
+        EmbeddedChannel channel = new EmbeddedChannel(new UvarintFrameDecoder(LIMIT), errors);
+        ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
+        try {
+            AllocationMeter meter = AllocationMeter.start();
+            feeder.feed(input.chunks());
+            boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
+            List<byte[]> frames = feeder.drainInbound();
+            feeder.finish();
+
+            Model expected = Model.of(input.bytes());
+            assertThat(frames).containsExactlyElementsOf(expected.frames);
+            assertThat(feeder.escaped()).isEmpty();
+            if (expected.error == null) {
+                assertThat(errors.errors()).isEmpty();
+            } else {
+                assertThat(errors.errors()).hasSize(1);
+                Throwable error = errors.errors().get(0);
+                assertThat(error).isInstanceOf(expected.error);
+                assertThat(error.getMessage()).containsAnyOf("frame length prefix", "exceeds the limit of " + LIMIT);
+            }
+            assertThat(allocator.unreleased()).isEmpty();
+            // Whatever the declared lengths, nothing is allocated for bytes that did not arrive.
+            assertThat(allocator.largestRequest()).isLessThanOrEqualTo(Math.max(1024, 2 * input.bytes().length));
+            assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
+        } finally {
+            allocator.releaseAll();
+        }
+    }
+
+    @Property
+    void varintReadersAgreeWithTheModel(@ForAll("varints") Mutator.Input input) {
+        byte[] bytes = input.bytes();
+        Long modelValue;
+        int modelLength;
+        String modelError = null;
+        long value = 0;
+        int i = 0;
+        for (; ; i++) {
+            if (i >= Varint.MAX_BYTES) {
+                modelError = "longer";
+                break;
+            }
+            if (i >= bytes.length) {
+                modelError = "truncated";
+                break;
+            }
+            int b = bytes[i] & 0xFF;
+            value |= (long) (b & 0x7F) << (7 * i);
+            if ((b & 0x80) == 0) {
+                if (b == 0 && i > 0) {
+                    modelError = "minimal";
+                }
+                break;
+            }
+        }
+        modelValue = modelError == null ? value : null;
+        modelLength = i + 1;
+
+        try {
+            Varint.Decoded decoded = Varint.decode(bytes, 0);
+            assertThat(modelValue).isEqualTo(decoded.value());
+            assertThat(decoded.length()).isEqualTo(modelLength);
+            assertThat(decoded.value()).isNotNegative();
+            assertThat(Varint.encode(decoded.value())).isEqualTo(java.util.Arrays.copyOf(bytes, modelLength));
+        } catch (IllegalArgumentException e) {
+            assertThat(modelError).isNotNull();
+            assertThat(e.getMessage()).contains(modelError);
+        }
+
+        io.netty.buffer.ByteBuf in = io.netty.buffer.Unpooled.wrappedBuffer(bytes);
+        try {
+            long read = Varint.tryRead(in);
+            if (read < 0) {
+                assertThat(modelError).isEqualTo("truncated");
+                assertThat(in.readerIndex()).isZero();
+            } else {
+                assertThat(modelValue).isEqualTo(read);
+                assertThat(in.readerIndex()).isEqualTo(modelLength);
+            }
+        } catch (IllegalArgumentException e) {
+            assertThat(modelError).isIn("longer", "minimal");
+        }
+    }
+
+    @Provide
+    Arbitrary<Mutator.Input> frames() {
+        Arbitrary<byte[]> body = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(20, Arbitraries.bytes().array(byte[].class).ofMaxSize(200)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMinSize(LIMIT - 2).ofMaxSize(LIMIT + 2)));
+        return Mutator.inputs(body.list().ofMaxSize(4).map(bodies -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            for (byte[] b : bodies) {
+                Varint.write(b.length, out);
+                out.writeBytes(b);
+            }
+            return out.toByteArray();
+        }));
+    }
+
+    @Provide
+    Arbitrary<Mutator.Input> varints() {
+        return Mutator.inputs(Arbitraries.longs().greaterOrEqual(0).map(Varint::encode));
+    }
+
+    /** What a correct reader makes of the input: the whole frames before the first error, and that error. */
+    private record Model(List<byte[]> frames, Class<? extends Throwable> error) {
+        static Model of(byte[] data) {
+            List<byte[]> frames = new ArrayList<>();
+            int at = 0;
+            while (at < data.length) {
+                Varint.Decoded length;
+                try {
+                    length = Varint.decode(data, at);
+                } catch (IllegalArgumentException e) {
+                    if (e.getMessage().startsWith("truncated")) {
+                        return new Model(frames, null);
+                    }
+                    return new Model(frames, CorruptedFrameException.class);
+                }
+                if (length.value() > LIMIT) {
+                    return new Model(frames, TooLongFrameException.class);
+                }
+                int start = at + length.length();
+                if (data.length - start < length.value()) {
+                    return new Model(frames, null);
+                }
+                frames.add(java.util.Arrays.copyOfRange(data, start, start + (int) length.value()));
+                at = start + (int) length.value();
+            }
+            return new Model(frames, null);
+        }
+    }
+}
