@@ -18,6 +18,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
@@ -28,6 +29,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * oversized length is refused with a {@link CorruptedFrameException} or {@link TooLongFrameException}
  * naming it, before anything is buffered for it; every buffer is released.
  */
+@AddLifecycleHook(io.github.p2pboot.fuzzing.FuzzTries.class)
 class UvarintFrameDecoderFuzzTest {
 
     private static final int LIMIT = 1024;

@@ -27,6 +27,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
@@ -37,6 +38,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * sent are the spec's, and bad input closes the stream with a reason that names the problem. No
  * exception reaches the end of the pipeline and every buffer is released.
  */
+@AddLifecycleHook(io.github.p2pboot.fuzzing.FuzzTries.class)
 class MultistreamFuzzTest {
 
     private static final String PING = "/ipfs/ping/1.0.0";

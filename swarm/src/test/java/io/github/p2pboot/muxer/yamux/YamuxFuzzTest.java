@@ -26,6 +26,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
@@ -38,6 +39,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * buffered; the frames we send are well-formed; pings are answered with their value; every
  * stream is closed with its connection and every buffer released.
  */
+@AddLifecycleHook(io.github.p2pboot.fuzzing.FuzzTries.class)
 class YamuxFuzzTest {
 
     private static final AtomicInteger TRIES = new AtomicInteger();
