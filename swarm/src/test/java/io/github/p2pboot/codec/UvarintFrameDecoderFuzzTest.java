@@ -83,6 +83,25 @@ class UvarintFrameDecoderFuzzTest {
         }
     }
 
+    /**
+     * Found by the Kademlia property: a server that ended a stream after its answers sent the peer
+     * one more message, empty, because the encoder framed the empty buffer that marks the flush.
+     */
+    @net.jqwik.api.Example
+    void theEmptyFlushMarkerIsNotSentAsAZeroLengthFrame() {
+        EmbeddedChannel channel = new EmbeddedChannel(UvarintFrameEncoder.INSTANCE);
+
+        channel.writeOutbound(io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {1, 2}), io.netty.buffer.Unpooled.EMPTY_BUFFER);
+
+        io.netty.buffer.ByteBuf frame = channel.readOutbound();
+        io.netty.buffer.ByteBuf marker = channel.readOutbound();
+        assertThat(io.netty.buffer.ByteBufUtil.getBytes(frame)).containsExactly(2, 1, 2);
+        assertThat(marker.readableBytes()).isZero();
+        frame.release();
+        marker.release();
+        assertThat(channel.finish()).isFalse();
+    }
+
     @Property
     void varintReadersAgreeWithTheModel(@ForAll("varints") Mutator.Input input) {
         byte[] bytes = input.bytes();

@@ -1,0 +1,189 @@
+package io.github.p2pboot.protocol.identify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.github.p2pboot.codec.Varint;
+import io.github.p2pboot.fuzzing.AllocationMeter;
+import io.github.p2pboot.fuzzing.ChannelFeeder;
+import io.github.p2pboot.fuzzing.EmbeddedStream;
+import io.github.p2pboot.fuzzing.LeakReports;
+import io.github.p2pboot.fuzzing.Mutator;
+import io.github.p2pboot.fuzzing.TrackingAllocator;
+import io.github.p2pboot.identity.PeerId;
+import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.protocol.identify.pb.IdentifyProto;
+import io.github.p2pboot.swarm.PeerInfo;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.DecoderException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * Fuzzes identify records as this node reads them (a request's answer or a push): the real
+ * {@link IdentifyReader} pipeline on a stream, then {@link Identify#toPeerInfo}. A record of one or
+ * more frames is read exactly as protobuf merging defines, up to the 64 KiB limit; anything else
+ * fails with an IOException or the frame decoder's DecoderException naming the problem; another
+ * peer's key is refused; the stream is closed in every case and every buffer released.
+ */
+@AddLifecycleHook(io.github.p2pboot.fuzzing.FuzzTries.class)
+class IdentifyFuzzTest {
+
+    private static final AtomicInteger TRIES = new AtomicInteger();
+    private static final PrivateKey PEER_KEY = PrivateKey.generateEd25519();
+    private static final PeerId PEER = PeerId.fromPublicKey(PEER_KEY.publicKey());
+    private static LeakReports leaks;
+
+    @BeforeContainer
+    static void start() {
+        leaks = new LeakReports();
+    }
+
+    @AfterContainer
+    static void noLeaks() {
+        try {
+            assertThat(leaks.collect()).isEmpty();
+        } finally {
+            leaks.close();
+        }
+    }
+
+    @Property
+    void recordsAreReadAsProtobufMergesThemOrRefusedWithAReason(@ForAll("records") Mutator.Input input) {
+        TrackingAllocator allocator = new TrackingAllocator();
+        EmbeddedChannel channel = new EmbeddedChannel();
+        ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
+        EmbeddedStream stream = new EmbeddedStream(channel, Identify.PROTOCOL_ID, PEER);
+        CompletableFuture<IdentifyProto.Identify> read = IdentifyReader.read(stream, Identify.MAX_MESSAGE_SIZE);
+        try {
+            AllocationMeter meter = AllocationMeter.start();
+            feeder.feed(input.chunks());
+            if (channel.isOpen()) {
+                // The peer ends its side: the record is complete.
+                channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+                channel.runPendingTasks();
+            }
+            boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
+            boolean open = channel.isOpen();
+            feeder.finish();
+
+            Model model = Model.of(input.bytes());
+            assertThat(open).isFalse();
+            assertThat(read).isDone();
+            Throwable failure = read.handle((m, e) -> e).join();
+            if (model.error == null) {
+                assertThat(failure).isNull();
+                IdentifyProto.Identify record = read.join();
+                assertThat(record).isEqualTo(model.record);
+                try {
+                    PeerInfo info = Identify.toPeerInfo(stream.connection(), record);
+                    assertThat(info.peerId()).isEqualTo(PEER);
+                    assertThat(info.listenAddresses().size()).isLessThanOrEqualTo(record.getListenAddrsCount());
+                    info.listenAddresses().forEach(a -> assertThat(Multiaddr.fromBytes(a.toBytes())).isEqualTo(a));
+                } catch (IllegalArgumentException e) {
+                    assertThat(record.hasPublicKey()).isTrue();
+                    assertThat(e.getMessage()).containsAnyOf("public key", "carries the public key of");
+                }
+            } else {
+                assertThat(failure).isInstanceOfAny(IOException.class, DecoderException.class);
+                assertThat(failure.getMessage()).contains(model.error);
+            }
+            assertThat(feeder.escaped()).isEmpty();
+            assertThat(allocator.unreleased()).isEmpty();
+            assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
+        } finally {
+            allocator.releaseAll();
+        }
+    }
+
+    @Provide
+    Arbitrary<Mutator.Input> records() {
+        Arbitrary<byte[]> address = Arbitraries.of("/ip4/127.0.0.1/tcp/4001", "/ip6/::1/udp/4001/quic-v1", "/dns4/example.com/tcp/443",
+                "/ip4/10.0.0.1/udp/1/quic-v1/p2p/" + PEER).map(a -> Multiaddr.parse(a).toBytes());
+        Arbitrary<IdentifyProto.Identify> record = Combinators.combine(address.list().ofMaxSize(4),
+                Arbitraries.of("/ipfs/id/1.0.0", "/ipfs/ping/1.0.0", "/ipfs/kad/1.0.0").list().ofMaxSize(3),
+                Arbitraries.of(true, false), Arbitraries.strings().ofMaxLength(20)).as((addresses, protocols, withKey, agent) -> {
+                    IdentifyProto.Identify.Builder b = IdentifyProto.Identify.newBuilder().setProtocolVersion(Identify.PROTOCOL_VERSION)
+                            .setAgentVersion(agent).addAllProtocols(protocols).setObservedAddr(ByteString.copyFrom(addresses.isEmpty()
+                                    ? new byte[0] : addresses.get(0)));
+                    addresses.forEach(a -> b.addListenAddrs(ByteString.copyFrom(a)));
+                    if (withKey) {
+                        b.setPublicKey(ByteString.copyFrom(PEER_KEY.publicKey().marshal()));
+                    }
+                    return b.build();
+                });
+        // One frame, or split in two as go-libp2p does with large records.
+        return Mutator.inputs(Combinators.combine(record, Arbitraries.of(false, true)).as((r, split) -> {
+            byte[] body = r.toByteArray();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            if (split && body.length > 0) {
+                IdentifyProto.Identify first = r.toBuilder().clearListenAddrs().build();
+                IdentifyProto.Identify second = IdentifyProto.Identify.newBuilder().addAllListenAddrs(r.getListenAddrsList()).build();
+                for (byte[] part : new byte[][] {first.toByteArray(), second.toByteArray()}) {
+                    Varint.write(part.length, out);
+                    out.writeBytes(part);
+                }
+            } else {
+                Varint.write(body.length, out);
+                out.writeBytes(body);
+            }
+            return out.toByteArray();
+        }));
+    }
+
+    /** What the spec makes of the bytes: the frames before the first error, merged, or the error. */
+    private record Model(IdentifyProto.Identify record, String error) {
+        static Model of(byte[] data) {
+            IdentifyProto.Identify.Builder merged = IdentifyProto.Identify.newBuilder();
+            int at = 0;
+            int received = 0;
+            while (at < data.length) {
+                Varint.Decoded length;
+                try {
+                    length = Varint.decode(data, at);
+                } catch (IllegalArgumentException e) {
+                    if (e.getMessage().startsWith("truncated")) {
+                        break;
+                    }
+                    return new Model(null, "invalid frame length prefix");
+                }
+                if (length.value() > Identify.MAX_MESSAGE_SIZE) {
+                    return new Model(null, "exceeds the limit of " + Identify.MAX_MESSAGE_SIZE);
+                }
+                int start = at + length.length();
+                if (data.length - start < length.value()) {
+                    break;
+                }
+                received += (int) length.value();
+                if (received > Identify.MAX_MESSAGE_SIZE) {
+                    return new Model(null, "identify record exceeds");
+                }
+                try {
+                    merged.mergeFrom(Arrays.copyOfRange(data, start, start + (int) length.value()));
+                } catch (InvalidProtocolBufferException e) {
+                    return new Model(null, "identify record is not a valid protobuf");
+                }
+                at = start + (int) length.value();
+            }
+            if (received == 0) {
+                return new Model(null, "stream closed before an identify record arrived");
+            }
+            return new Model(merged.build(), null);
+        }
+    }
+}
