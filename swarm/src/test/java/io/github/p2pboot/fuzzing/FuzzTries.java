@@ -14,6 +14,7 @@ import net.jqwik.api.lifecycle.PropertyLifecycleContext;
  * {@code fuzz.tries}: short in the normal suite, a million with {@code -Pfuzz}). A property whose
  * single try costs far more than the others (a whole Noise handshake) declares a {@link Share} of
  * that count, so the suite stays short; the long run reports what it really ran.
+ * {@code -Dfuzz.tries.<property method>=N} sets one property's tries exactly.
  */
 public final class FuzzTries implements AroundPropertyHook {
 
@@ -29,9 +30,14 @@ public final class FuzzTries implements AroundPropertyHook {
 
     @Override
     public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
-        int configured = Integer.getInteger("fuzz.tries", DEFAULT_TRIES);
-        double share = context.findAnnotation(Share.class).map(Share::value).orElse(1.0);
-        context.attributes().setTries(Math.max(50, (int) Math.round(configured * share)));
+        Integer exact = Integer.getInteger("fuzz.tries." + context.targetMethod().getName());
+        if (exact != null) {
+            context.attributes().setTries(exact);
+        } else {
+            int configured = Integer.getInteger("fuzz.tries", DEFAULT_TRIES);
+            double share = context.findAnnotation(Share.class).map(Share::value).orElse(1.0);
+            context.attributes().setTries(Math.max(50, (int) Math.round(configured * share)));
+        }
         return property.execute();
     }
 }

@@ -10,7 +10,8 @@ import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /**
- * Netty's own leak detector at its strictest level during a fuzz run, and its reports collected:
+ * Netty's own leak detector during a fuzz run, at its strictest level unless {@code fuzz.leakDetection}
+ * names another, and its reports collected:
  * a second net under {@link TrackingAllocator} for buffers made by allocators we do not control
  * (e.g. {@code Unpooled.wrappedBuffer} in decoders).
  */
@@ -21,7 +22,7 @@ public final class LeakReports implements AutoCloseable {
     private final ResourceLeakDetector.Level previous = ResourceLeakDetector.getLevel();
 
     public LeakReports() {
-        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.valueOf(System.getProperty("fuzz.leakDetection", "paranoid").toUpperCase(java.util.Locale.ROOT)));
         appender.start();
         logger.addAppender(appender);
     }
