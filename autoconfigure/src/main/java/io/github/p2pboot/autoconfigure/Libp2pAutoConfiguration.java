@@ -93,6 +93,9 @@ public class Libp2pAutoConfiguration {
                 .parallelism(kademlia.getParallelism())
                 .bootstrapInterval(kademlia.getBootstrapInterval())
                 .recordTtl(kademlia.getRecordTtl())
+                .maxStoreBytes(kademlia.getMaxStoreSize() == null ? KademliaConfig.defaultMaxStoreBytes() : kademlia.getMaxStoreSize().toBytes())
+                .maxEntriesPerPeer(kademlia.getMaxEntriesPerPeer())
+                .maxBytesPerPeer(kademlia.getMaxSizePerPeer().toBytes())
                 .build());
     }
 

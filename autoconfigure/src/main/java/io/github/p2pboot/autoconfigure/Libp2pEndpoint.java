@@ -1,6 +1,11 @@
 package io.github.p2pboot.autoconfigure;
 
 import io.github.p2pboot.kademlia.Kademlia;
+import io.github.p2pboot.kademlia.StoreUsage;
+import io.github.p2pboot.peerstore.PeerStoreUsage;
+import io.github.p2pboot.resource.ResourceLimits;
+import io.github.p2pboot.resource.ResourceManager;
+import io.github.p2pboot.resource.ResourceUsage;
 import io.github.p2pboot.keeper.KeptPeerStatus;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.swarm.Connection;
@@ -38,6 +43,15 @@ public class Libp2pEndpoint {
         node.put("bootstrapPeers", connectivity.bootstrapPeers().stream().map(Multiaddr::toString).toList());
         node.put("keptPeers", connectivity.keptPeers().stream().map(Libp2pEndpoint::keptPeer).toList());
         node.put("knownPeers", swarm.peerStore().peers().size());
+        node.put("resources", resources(swarm.resources()));
+        PeerStoreUsage peerStore = swarm.peerStore().usage();
+        Map<String, Object> stores = new LinkedHashMap<>();
+        stores.put("peerStore", Map.of("peers", peerStore.peers() + " of " + peerStore.maxPeers(),
+                "estimatedBytes", peerStore.estimatedBytes() + " of " + peerStore.maxBytes()));
+        StoreUsage dht = kademlia.storeUsage();
+        stores.put("kademlia", Map.of("records", dht.records(), "providerEntries", dht.providerEntries(),
+                "bytes", dht.bytes() + " of " + dht.maxBytes(), "peers", dht.peers(), "refused", dht.refused()));
+        node.put("stores", stores);
         Map<String, Object> routingTable = new LinkedHashMap<>();
         routingTable.put("protocol", kademlia.config().protocolId());
         routingTable.put("mode", kademlia.config().mode().name().toLowerCase());
@@ -45,6 +59,20 @@ public class Libp2pEndpoint {
         routingTable.put("peers", kademlia.routingTablePeers().stream().map(Object::toString).toList());
         node.put("routingTable", routingTable);
         return node;
+    }
+
+    private static Map<String, Object> resources(ResourceManager resources) {
+        ResourceUsage usage = resources.usage();
+        ResourceLimits limits = resources.limits();
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("inboundConnections", usage.inboundConnections() + " of " + limits.maxInboundConnections());
+        view.put("outboundConnections", usage.outboundConnections() + " of " + limits.maxOutboundConnections());
+        view.put("pendingUpgrades", usage.pendingUpgrades() + " of " + limits.maxPendingUpgrades());
+        view.put("streams", usage.streams() + " of " + limits.maxStreams());
+        view.put("memoryBytes", usage.memory() + " of " + limits.maxMemory());
+        view.put("peers", usage.peers());
+        view.put("refused", usage.incidents());
+        return view;
     }
 
     private static Map<String, Object> keptPeer(KeptPeerStatus status) {

@@ -11,7 +11,8 @@ import org.springframework.boot.health.contributor.Status;
  * {@code /actuator/health/libp2p}: UP while the node has at least {@code libp2p.health.min-peers}
  * connected peers, else the configured status (DOWN by default). Details say why: the counts,
  * which bootstrap peers are connected, whether a reconnection is running and when it tries next,
- * and the last error. Never the private key.
+ * and the last error. DOWN, whatever the peers, once an event loop stopped running tasks. Never
+ * the private key.
  */
 public class Libp2pHealthIndicator implements HealthIndicator {
 
@@ -30,7 +31,8 @@ public class Libp2pHealthIndicator implements HealthIndicator {
     @Override
     public Health health() {
         int connected = swarm.connectedPeers().size();
-        Health.Builder health = connected >= connectivity.minPeers() ? Health.up() : Health.status(insufficientStatus);
+        Health.Builder health = swarm.isImpaired() ? Health.down()
+                : connected >= connectivity.minPeers() ? Health.up() : Health.status(insufficientStatus);
         health.withDetail("peerId", swarm.localPeerId().toString())
                 .withDetail("connectedPeers", connected)
                 .withDetail("minPeers", connectivity.minPeers())
@@ -38,6 +40,9 @@ public class Libp2pHealthIndicator implements HealthIndicator {
                 .withDetail("listenAddresses", swarm.listenAddresses().stream().map(Multiaddr::toString).toList())
                 .withDetail("bootstrapPeersConnected", connectivity.bootstrapPeersConnected() + "/" + connectivity.bootstrapPeerCount())
                 .withDetail("reconnecting", connectivity.isReconnecting());
+        if (swarm.isImpaired()) {
+            health.withDetail("eventLoops", "an event loop stopped running tasks (thread died or blocked): restart the node");
+        }
         connectivity.nextAttempt().ifPresent(next -> health.withDetail("nextAttempt", next.toString()));
         connectivity.lastError().ifPresent(error -> health.withDetail("lastError", error));
         return health.build();

@@ -1,6 +1,7 @@
 package io.github.p2pboot.autoconfigure;
 
 import io.github.p2pboot.kademlia.Kademlia;
+import io.github.p2pboot.resource.ResourceManager;
 import io.github.p2pboot.swarm.CloseCause;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.swarm.Connection;
@@ -19,8 +20,11 @@ import java.util.Locale;
  * The node's meters: {@code libp2p.peers.connected}, {@code libp2p.connections} (by direction,
  * transport and outcome: {@code established}, {@code failed} for a dial that did not connect, or
  * how it closed) and
- * {@code libp2p.reconnect.attempts} (by outcome) and {@code libp2p.kademlia.queries} (a timer by
- * type and outcome).
+ * {@code libp2p.reconnect.attempts} (by outcome), {@code libp2p.kademlia.queries} (a timer by
+ * type and outcome), what peers make the node hold ({@code libp2p.resources.connections} by
+ * direction, {@code libp2p.resources.pending.upgrades}, {@code libp2p.resources.streams},
+ * {@code libp2p.resources.memory} in bytes) and {@code libp2p.incidents}: refusals and peer
+ * errors, by kind.
  */
 public class Libp2pMetrics implements MeterBinder, SwarmListener {
 
@@ -44,6 +48,25 @@ public class Libp2pMetrics implements MeterBinder, SwarmListener {
                 .tag("outcome", "success").description("Attempts to reach the bootstrap peers again").register(registry);
         FunctionCounter.builder("libp2p.reconnect.attempts", connectivity, PeerConnectivity::failedAttempts)
                 .tag("outcome", "failure").description("Attempts to reach the bootstrap peers again").register(registry);
+        ResourceManager resources = swarm.resources();
+        Gauge.builder("libp2p.resources.connections", resources, r -> r.usage().inboundConnections()).tag("direction", "inbound")
+                .description("Established connections, against libp2p.limits").register(registry);
+        Gauge.builder("libp2p.resources.connections", resources, r -> r.usage().outboundConnections()).tag("direction", "outbound")
+                .description("Established connections, against libp2p.limits").register(registry);
+        Gauge.builder("libp2p.resources.pending.upgrades", resources, r -> r.usage().pendingUpgrades())
+                .description("Inbound connections still authenticating").register(registry);
+        Gauge.builder("libp2p.resources.streams", resources, r -> r.usage().streams())
+                .description("Open streams").register(registry);
+        Gauge.builder("libp2p.resources.memory", resources, r -> r.usage().memory()).baseUnit("bytes")
+                .description("Bytes buffered for peers, reserved from libp2p.limits.max-memory").register(registry);
+        Gauge.builder("libp2p.kademlia.store.bytes", kademlia, k -> k.storeUsage().bytes()).baseUnit("bytes")
+                .description("Estimated heap held by the Kademlia records and provider entries this node stores").register(registry);
+        FunctionCounter.builder("libp2p.kademlia.store.refused", kademlia, k -> k.storeUsage().refused())
+                .description("Records and provider entries from peers the Kademlia store refused").register(registry);
+        Gauge.builder("libp2p.peerstore.bytes", swarm, s -> s.peerStore().usage().estimatedBytes()).baseUnit("bytes")
+                .description("Estimated heap held by the peer store").register(registry);
+        resources.incidents().onKind(kind -> FunctionCounter.builder("libp2p.incidents", resources.incidents(), i -> i.total(kind))
+                .tag("kind", kind).description("What peers did that the node refused or closed for").register(registry));
         swarm.addListener(this);
         kademlia.addQueryListener((type, outcome, duration) -> Timer.builder("libp2p.kademlia.queries")
                 .description("Kademlia lookups by type and outcome").tag("type", type).tag("outcome", outcome)

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The {@code libp2p.*} settings of the node. Validated when the node is built: a wrong value stops
@@ -36,6 +37,8 @@ public class Libp2pProperties {
     private final Health health = new Health();
 
     private final PeerStore peerStore = new PeerStore();
+
+    private final Limits limits = new Limits();
 
     public boolean isEnabled() {
         return enabled;
@@ -274,6 +277,19 @@ public class Libp2pProperties {
         /** How long a stored record lives. */
         private Duration recordTtl = Duration.ofHours(36);
 
+        /**
+         * The heap that the records and provider entries this node stores for the DHT may take in
+         * all (keys, values and their bookkeeping); beyond it new ones are refused. Unset: a 32nd of
+         * the maximum heap, at most 64MB (16MB with -Xmx512m).
+         */
+        private DataSize maxStoreSize;
+
+        /** Records and provider entries one remote peer may make this node store at once; beyond it that peer is refused. */
+        private int maxEntriesPerPeer = 1024;
+
+        /** Bytes (as for max-store-size) one remote peer may make this node store at once; beyond it that peer is refused. */
+        private DataSize maxSizePerPeer = DataSize.ofMegabytes(1);
+
         public String getProtocol() {
             return protocol;
         }
@@ -329,6 +345,30 @@ public class Libp2pProperties {
         public void setRecordTtl(Duration recordTtl) {
             this.recordTtl = recordTtl;
         }
+
+        public DataSize getMaxStoreSize() {
+            return maxStoreSize;
+        }
+
+        public void setMaxStoreSize(DataSize maxStoreSize) {
+            this.maxStoreSize = maxStoreSize;
+        }
+
+        public int getMaxEntriesPerPeer() {
+            return maxEntriesPerPeer;
+        }
+
+        public void setMaxEntriesPerPeer(int maxEntriesPerPeer) {
+            this.maxEntriesPerPeer = maxEntriesPerPeer;
+        }
+
+        public DataSize getMaxSizePerPeer() {
+            return maxSizePerPeer;
+        }
+
+        public void setMaxSizePerPeer(DataSize maxSizePerPeer) {
+            this.maxSizePerPeer = maxSizePerPeer;
+        }
     }
 
     /** Kademlia's two modes. */
@@ -364,6 +404,237 @@ public class Libp2pProperties {
 
     public Connections getConnections() {
         return connections;
+    }
+
+    public Limits getLimits() {
+        return limits;
+    }
+
+    /**
+     * What peers may make the node hold (the engine's resource manager). Every limit left unset
+     * is scaled from the JVM's heap and direct memory; docs/security.md gives the formulas.
+     */
+    public static class Limits {
+
+        /** Established connections peers dialled, for the whole node. Default: scaled from memory, 64 to 1024. */
+        private Integer maxInboundConnections;
+
+        /** Established connections we dialled, for the whole node. Default: as inbound. */
+        private Integer maxOutboundConnections;
+
+        /** Inbound connections still authenticating, for the whole node. */
+        private int maxPendingUpgrades = 128;
+
+        /** Inbound connections still authenticating from one IP address. */
+        private int maxPendingUpgradesPerIp = 8;
+
+        /** How long an inbound TCP connection may stay silent before its first byte. */
+        private Duration firstBytesTimeout = Duration.ofSeconds(3);
+
+        /** Established inbound connections from one IPv4 address or IPv6 /64. */
+        private int maxConnectionsPerIp = 8;
+
+        /** Established inbound connections from one IPv4 /24 or IPv6 /48. */
+        private int maxConnectionsPerSubnet = 32;
+
+        /** New inbound connections one IP address may open per second, sustained. */
+        private double connectionsPerSecondPerIp = 5;
+
+        /** New inbound connections one IP address may open at once. */
+        private int connectionBurstPerIp = 16;
+
+        /** Whether the per-IP limits also apply to loopback addresses (off, so that nodes on one machine reach each other). */
+        private boolean limitLoopback;
+
+        /** Open streams, for the whole node. Default: 16 per allowed connection. */
+        private Integer maxStreams;
+
+        /** Open streams with one peer, over all its connections. */
+        private int maxStreamsPerPeer = 512;
+
+        /** Open streams of one protocol with one peer. */
+        private int maxStreamsPerProtocolPerPeer = 64;
+
+        /** Bytes peers may make the node buffer in all. Default: a quarter of the smaller of heap and direct memory. */
+        private DataSize maxMemory;
+
+        /** Bytes one peer may make us buffer. Default: an eighth of max-memory, at most 64MB. */
+        private DataSize maxMemoryPerPeer;
+
+        /** Bytes one connection may make us buffer. Default: half of max-memory-per-peer. */
+        private DataSize maxMemoryPerConnection;
+
+        /** Bytes one stream may make us buffer, such as an unfinished message. Default: 2MB. */
+        private DataSize maxMemoryPerStream;
+
+        /** A stream with no traffic either way for this long is reset; 0 never resets idle streams. */
+        private Duration streamIdleTimeout = Duration.ofSeconds(60);
+
+        /** A length-prefixed message (identify, Kademlia) still partly received after this long is abandoned and its stream reset. */
+        private Duration messageTimeout = Duration.ofSeconds(10);
+
+        public Duration getStreamIdleTimeout() {
+            return streamIdleTimeout;
+        }
+
+        public void setStreamIdleTimeout(Duration streamIdleTimeout) {
+            this.streamIdleTimeout = streamIdleTimeout;
+        }
+
+        public Duration getMessageTimeout() {
+            return messageTimeout;
+        }
+
+        public void setMessageTimeout(Duration messageTimeout) {
+            this.messageTimeout = messageTimeout;
+        }
+
+        /** Peer ids exempt from the node-wide and per-IP limits. Bootstrap and protected peers are always exempt. */
+        private List<String> allowlist = new ArrayList<>();
+
+        public Integer getMaxInboundConnections() {
+            return maxInboundConnections;
+        }
+
+        public void setMaxInboundConnections(Integer maxInboundConnections) {
+            this.maxInboundConnections = maxInboundConnections;
+        }
+
+        public Integer getMaxOutboundConnections() {
+            return maxOutboundConnections;
+        }
+
+        public void setMaxOutboundConnections(Integer maxOutboundConnections) {
+            this.maxOutboundConnections = maxOutboundConnections;
+        }
+
+        public int getMaxPendingUpgrades() {
+            return maxPendingUpgrades;
+        }
+
+        public void setMaxPendingUpgrades(int maxPendingUpgrades) {
+            this.maxPendingUpgrades = maxPendingUpgrades;
+        }
+
+        public int getMaxPendingUpgradesPerIp() {
+            return maxPendingUpgradesPerIp;
+        }
+
+        public void setMaxPendingUpgradesPerIp(int maxPendingUpgradesPerIp) {
+            this.maxPendingUpgradesPerIp = maxPendingUpgradesPerIp;
+        }
+
+        public Duration getFirstBytesTimeout() {
+            return firstBytesTimeout;
+        }
+
+        public void setFirstBytesTimeout(Duration firstBytesTimeout) {
+            this.firstBytesTimeout = firstBytesTimeout;
+        }
+
+        public int getMaxConnectionsPerIp() {
+            return maxConnectionsPerIp;
+        }
+
+        public void setMaxConnectionsPerIp(int maxConnectionsPerIp) {
+            this.maxConnectionsPerIp = maxConnectionsPerIp;
+        }
+
+        public int getMaxConnectionsPerSubnet() {
+            return maxConnectionsPerSubnet;
+        }
+
+        public void setMaxConnectionsPerSubnet(int maxConnectionsPerSubnet) {
+            this.maxConnectionsPerSubnet = maxConnectionsPerSubnet;
+        }
+
+        public double getConnectionsPerSecondPerIp() {
+            return connectionsPerSecondPerIp;
+        }
+
+        public void setConnectionsPerSecondPerIp(double connectionsPerSecondPerIp) {
+            this.connectionsPerSecondPerIp = connectionsPerSecondPerIp;
+        }
+
+        public int getConnectionBurstPerIp() {
+            return connectionBurstPerIp;
+        }
+
+        public void setConnectionBurstPerIp(int connectionBurstPerIp) {
+            this.connectionBurstPerIp = connectionBurstPerIp;
+        }
+
+        public boolean isLimitLoopback() {
+            return limitLoopback;
+        }
+
+        public void setLimitLoopback(boolean limitLoopback) {
+            this.limitLoopback = limitLoopback;
+        }
+
+        public Integer getMaxStreams() {
+            return maxStreams;
+        }
+
+        public void setMaxStreams(Integer maxStreams) {
+            this.maxStreams = maxStreams;
+        }
+
+        public int getMaxStreamsPerPeer() {
+            return maxStreamsPerPeer;
+        }
+
+        public void setMaxStreamsPerPeer(int maxStreamsPerPeer) {
+            this.maxStreamsPerPeer = maxStreamsPerPeer;
+        }
+
+        public int getMaxStreamsPerProtocolPerPeer() {
+            return maxStreamsPerProtocolPerPeer;
+        }
+
+        public void setMaxStreamsPerProtocolPerPeer(int maxStreamsPerProtocolPerPeer) {
+            this.maxStreamsPerProtocolPerPeer = maxStreamsPerProtocolPerPeer;
+        }
+
+        public DataSize getMaxMemory() {
+            return maxMemory;
+        }
+
+        public void setMaxMemory(DataSize maxMemory) {
+            this.maxMemory = maxMemory;
+        }
+
+        public DataSize getMaxMemoryPerPeer() {
+            return maxMemoryPerPeer;
+        }
+
+        public void setMaxMemoryPerPeer(DataSize maxMemoryPerPeer) {
+            this.maxMemoryPerPeer = maxMemoryPerPeer;
+        }
+
+        public DataSize getMaxMemoryPerConnection() {
+            return maxMemoryPerConnection;
+        }
+
+        public void setMaxMemoryPerConnection(DataSize maxMemoryPerConnection) {
+            this.maxMemoryPerConnection = maxMemoryPerConnection;
+        }
+
+        public DataSize getMaxMemoryPerStream() {
+            return maxMemoryPerStream;
+        }
+
+        public void setMaxMemoryPerStream(DataSize maxMemoryPerStream) {
+            this.maxMemoryPerStream = maxMemoryPerStream;
+        }
+
+        public List<String> getAllowlist() {
+            return allowlist;
+        }
+
+        public void setAllowlist(List<String> allowlist) {
+            this.allowlist = allowlist;
+        }
     }
 
     public static class Connections {
@@ -501,6 +772,17 @@ public class Libp2pProperties {
 
         /** How many peers to remember at most; the least recently seen are forgotten first. About 7.5 KiB per peer at worst. */
         private int maxPeers = 1000;
+
+        /** Estimated heap the remembered peers may take at most; the least recently seen are forgotten first. */
+        private DataSize maxSize = DataSize.ofMegabytes(8);
+
+        public DataSize getMaxSize() {
+            return maxSize;
+        }
+
+        public void setMaxSize(DataSize maxSize) {
+            this.maxSize = maxSize;
+        }
 
         public boolean isEnabled() {
             return enabled;

@@ -9,8 +9,10 @@ import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.peerstore.FilePeerStore;
 import io.github.p2pboot.peerstore.InMemoryPeerStore;
 import io.github.p2pboot.peerstore.PeerStore;
+import io.github.p2pboot.resource.ResourceLimits;
 import io.github.p2pboot.swarm.LivenessSettings;
 import io.github.p2pboot.swarm.QuicSettings;
+import io.github.p2pboot.swarm.StreamSettings;
 import io.github.p2pboot.swarm.SwarmConfig;
 import io.github.p2pboot.swarm.TcpSettings;
 import io.github.p2pboot.transport.HostPort;
@@ -30,9 +32,11 @@ final class Libp2pSettings {
     }
 
     static SwarmConfig swarmConfig(Libp2pProperties properties, PrivateKey hostKey, PeerStore peerStore) {
-        TcpSettings tcp = tcp(properties.getTcp());
-        SwarmConfig.Builder builder = SwarmConfig.builder(hostKey).quic(quic(properties.getQuic())).tcp(tcp);
+        StreamSettings streams = streams(properties.getLimits());
+        TcpSettings tcp = tcp(properties.getTcp()).withStreams(streams);
+        SwarmConfig.Builder builder = SwarmConfig.builder(hostKey).quic(quic(properties.getQuic()).withStreams(streams)).tcp(tcp);
         connections(properties.getConnections(), builder);
+        builder.limits(limits(properties.getLimits()));
         builder.peerStore(peerStore);
         if (peerStore instanceof FilePeerStore file) {
             // A node that remembers its peers also remembers its QUIC connections, to reset them
@@ -66,6 +70,85 @@ final class Libp2pSettings {
                     "Set libp2p.connections.dial-stagger to 0 (all addresses at once) or a duration such as 250ms.");
         }
         builder.maxConnectionsPerPeer(connections.getMaxPerPeer()).dialStagger(stagger);
+    }
+
+    private static StreamSettings streams(Libp2pProperties.Limits limits) {
+        Duration idle = limits.getStreamIdleTimeout();
+        if (idle == null || idle.isNegative()) {
+            throw new Libp2pConfigurationException("libp2p.limits.stream-idle-timeout", idle, "must not be negative",
+                    "Set libp2p.limits.stream-idle-timeout to a duration such as 60s, or 0 to never reset idle streams.");
+        }
+        positive("libp2p.limits.message-timeout", limits.getMessageTimeout());
+        return new StreamSettings(idle, limits.getMessageTimeout());
+    }
+
+    static ResourceLimits limits(Libp2pProperties.Limits limits) {
+        String prefix = "libp2p.limits.";
+        ResourceLimits.Builder builder = ResourceLimits.builder();
+        if (limits.getMaxInboundConnections() != null) {
+            atLeast(prefix + "max-inbound-connections", limits.getMaxInboundConnections(), 1);
+            builder.maxInboundConnections(limits.getMaxInboundConnections());
+        }
+        if (limits.getMaxOutboundConnections() != null) {
+            atLeast(prefix + "max-outbound-connections", limits.getMaxOutboundConnections(), 1);
+            builder.maxOutboundConnections(limits.getMaxOutboundConnections());
+        }
+        if (limits.getMaxStreams() != null) {
+            atLeast(prefix + "max-streams", limits.getMaxStreams(), 1);
+            builder.maxStreams(limits.getMaxStreams());
+        }
+        atLeast(prefix + "max-pending-upgrades", limits.getMaxPendingUpgrades(), 1);
+        atLeast(prefix + "max-pending-upgrades-per-ip", limits.getMaxPendingUpgradesPerIp(), 1);
+        positive(prefix + "first-bytes-timeout", limits.getFirstBytesTimeout());
+        atLeast(prefix + "max-connections-per-ip", limits.getMaxConnectionsPerIp(), 1);
+        atLeast(prefix + "max-connections-per-subnet", limits.getMaxConnectionsPerSubnet(), 1);
+        if (!(limits.getConnectionsPerSecondPerIp() > 0)) {
+            throw new Libp2pConfigurationException(prefix + "connections-per-second-per-ip", limits.getConnectionsPerSecondPerIp(),
+                    "must be positive", "Set " + prefix + "connections-per-second-per-ip to a rate such as 5 or 0.5.");
+        }
+        atLeast(prefix + "connection-burst-per-ip", limits.getConnectionBurstPerIp(), 1);
+        atLeast(prefix + "max-streams-per-peer", limits.getMaxStreamsPerPeer(), 1);
+        atLeast(prefix + "max-streams-per-protocol-per-peer", limits.getMaxStreamsPerProtocolPerPeer(), 1);
+        builder.maxPendingUpgrades(limits.getMaxPendingUpgrades())
+                .maxPendingUpgradesPerIp(limits.getMaxPendingUpgradesPerIp())
+                .firstBytesTimeout(limits.getFirstBytesTimeout())
+                .maxConnectionsPerIp(limits.getMaxConnectionsPerIp())
+                .maxConnectionsPerSubnet(limits.getMaxConnectionsPerSubnet())
+                .connectionsPerSecondPerIp(limits.getConnectionsPerSecondPerIp())
+                .connectionBurstPerIp(limits.getConnectionBurstPerIp())
+                .limitLoopback(limits.isLimitLoopback())
+                .maxStreamsPerPeer(limits.getMaxStreamsPerPeer())
+                .maxStreamsPerProtocolPerPeer(limits.getMaxStreamsPerProtocolPerPeer());
+        if (limits.getMaxMemory() != null) {
+            builder.maxMemory(bytes(prefix + "max-memory", limits.getMaxMemory()));
+        }
+        if (limits.getMaxMemoryPerPeer() != null) {
+            builder.maxMemoryPerPeer(bytes(prefix + "max-memory-per-peer", limits.getMaxMemoryPerPeer()));
+        }
+        if (limits.getMaxMemoryPerConnection() != null) {
+            builder.maxMemoryPerConnection(bytes(prefix + "max-memory-per-connection", limits.getMaxMemoryPerConnection()));
+        }
+        if (limits.getMaxMemoryPerStream() != null) {
+            builder.maxMemoryPerStream(bytes(prefix + "max-memory-per-stream", limits.getMaxMemoryPerStream()));
+        }
+        List<String> allowlist = limits.getAllowlist();
+        for (int i = 0; i < allowlist.size(); i++) {
+            String property = prefix + "allowlist[" + i + "]";
+            try {
+                builder.allow(PeerId.parse(allowlist.get(i).trim()));
+            } catch (IllegalArgumentException e) {
+                throw new Libp2pConfigurationException(property, allowlist.get(i), "not a peer id: " + e.getMessage(),
+                        "Use a peer id such as 12D3KooW... (base58), as the peer's log or libp2p endpoint shows it.");
+            }
+        }
+        return builder.build();
+    }
+
+    private static long bytes(String property, org.springframework.util.unit.DataSize size) {
+        if (size.toBytes() < 1) {
+            throw new Libp2pConfigurationException(property, size, "must be at least 1 byte", "Set " + property + " to a size such as 64MB.");
+        }
+        return size.toBytes();
     }
 
     /**
@@ -176,6 +259,12 @@ final class Libp2pSettings {
     static PeerStore peerStore(Libp2pProperties properties, PrivateKey hostKey) {
         Libp2pProperties.PeerStore store = properties.getPeerStore();
         atLeast("libp2p.peer-store.max-peers", store.getMaxPeers(), 1);
+        long maxBytes = store.getMaxSize() == null ? -1 : store.getMaxSize().toBytes();
+        if (maxBytes < InMemoryPeerStore.MAX_ESTIMATED_PEER_BYTES) {
+            throw new Libp2pConfigurationException("libp2p.peer-store.max-size", store.getMaxSize(),
+                    "must be at least " + InMemoryPeerStore.MAX_ESTIMATED_PEER_BYTES + " bytes, room for one peer filled to every bound",
+                    "Set libp2p.peer-store.max-size to a size such as 8MB.");
+        }
         boolean ephemeral = properties.getIdentity().isEphemeral();
         if (!store.isEnabled() || ephemeral) {
             if (store.isEnabled() && store.getFile() != null) {
@@ -183,11 +272,11 @@ final class Libp2pSettings {
                         "set, but libp2p.identity.ephemeral=true: a node with a new peer id at every start cannot reuse a peer store file",
                         "Remove libp2p.peer-store.file, or use a key file (libp2p.identity.ephemeral=false).");
             }
-            return new InMemoryPeerStore(hostKey.peerId(), store.getMaxPeers());
+            return new InMemoryPeerStore(hostKey.peerId(), store.getMaxPeers(), maxBytes);
         }
         Path file = store.getFile() != null ? store.getFile()
                 : properties.getIdentity().getKeyFile().toAbsolutePath().resolveSibling("peers.store");
-        return FilePeerStore.open(file, hostKey.peerId(), store.getMaxPeers(), FilePeerStore.DEFAULT_WRITE_DELAY);
+        return FilePeerStore.open(file, hostKey.peerId(), store.getMaxPeers(), maxBytes, FilePeerStore.DEFAULT_WRITE_DELAY);
     }
 
     static int minPeers(Libp2pProperties.Health health) {
@@ -214,6 +303,18 @@ final class Libp2pSettings {
         positive("libp2p.kademlia.record-ttl", kademlia.getRecordTtl());
         atLeast("libp2p.kademlia.replication-factor", kademlia.getReplicationFactor(), 1);
         atLeast("libp2p.kademlia.parallelism", kademlia.getParallelism(), 1);
+        atLeast("libp2p.kademlia.max-entries-per-peer", kademlia.getMaxEntriesPerPeer(), 1);
+        if (kademlia.getMaxStoreSize() != null) {
+            positive("libp2p.kademlia.max-store-size", kademlia.getMaxStoreSize());
+        }
+        positive("libp2p.kademlia.max-size-per-peer", kademlia.getMaxSizePerPeer());
+    }
+
+    private static void positive(String property, org.springframework.util.unit.DataSize value) {
+        if (value == null || value.toBytes() < 1) {
+            throw new Libp2pConfigurationException(property, value, "must be a positive size",
+                    "Set " + property + " to a size such as 512KB or 16MB.");
+        }
     }
 
     private static Multiaddr multiaddr(String property, String value) {

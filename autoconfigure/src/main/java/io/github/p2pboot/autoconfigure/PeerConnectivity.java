@@ -15,6 +15,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.LivenessState;
 import org.springframework.context.ApplicationEventPublisher;
 
 /**
@@ -102,6 +104,16 @@ public class PeerConnectivity implements SwarmListener {
             }
             evaluate();
         });
+    }
+
+    /**
+     * An event loop died or is blocked: the node no longer serves all its peers. Spring Boot's
+     * liveness state goes BROKEN, so {@code /actuator/health/liveness} fails and a supervisor
+     * (Kubernetes, systemd) restarts the application rather than leave it half-dead.
+     */
+    @Override
+    public void eventLoopUnresponsive(int index) {
+        AvailabilityChangeEvent.publish(events, swarm, LivenessState.BROKEN);
     }
 
     private void notify(Runnable task) {

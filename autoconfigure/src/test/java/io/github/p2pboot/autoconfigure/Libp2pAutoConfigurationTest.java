@@ -104,7 +104,8 @@ class Libp2pAutoConfigurationTest {
                 "libp2p.tcp.keep-alive-interval=2s", "libp2p.tcp.min-ping-timeout=150ms", "libp2p.tcp.ping-failures=4",
                 "libp2p.kademlia.protocol=/mynet/kad/1.0.0", "libp2p.kademlia.mode=client", "libp2p.kademlia.query-timeout=30s",
                 "libp2p.kademlia.replication-factor=4", "libp2p.kademlia.parallelism=5", "libp2p.kademlia.bootstrap-interval=1m",
-                "libp2p.kademlia.record-ttl=2h",
+                "libp2p.kademlia.record-ttl=2h", "libp2p.kademlia.max-store-size=8MB", "libp2p.kademlia.max-entries-per-peer=50",
+                "libp2p.kademlia.max-size-per-peer=256KB",
                 "libp2p.bootstrap.peers=/ip4/127.0.0.1/udp/9/quic-v1/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA",
                 "libp2p.bootstrap.dial-on-start=false",
                 "libp2p.reconnect.initial-backoff=100ms", "libp2p.reconnect.multiplier=1.5", "libp2p.reconnect.max-backoff=5s",
@@ -142,6 +143,9 @@ class Libp2pAutoConfigurationTest {
                     assertThat(kademlia.parallelism()).isEqualTo(5);
                     assertThat(kademlia.bootstrapInterval()).isEqualTo(Duration.ofMinutes(1));
                     assertThat(kademlia.recordTtl()).isEqualTo(Duration.ofHours(2));
+                    assertThat(kademlia.maxStoreBytes()).isEqualTo(8L * 1024 * 1024);
+                    assertThat(kademlia.maxEntriesPerPeer()).isEqualTo(50);
+                    assertThat(kademlia.maxBytesPerPeer()).isEqualTo(256 * 1024);
                     assertThat(context.getBean(Swarm.class).protocols()).doesNotContain("/mynet/kad/1.0.0");
                     PeerConnectivity connectivity = context.getBean(PeerConnectivity.class);
                     assertThat(connectivity.minPeers()).isEqualTo(3);

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +47,20 @@ import org.slf4j.LoggerFactory;
  */
 public final class Kademlia implements AutoCloseable {
 
+    /** The longest record key stored or looked up, in bytes; longer keys are refused. */
+    public static final int MAX_RECORD_KEY_SIZE = 256;
+    /**
+     * The longest provider key, in bytes. Provider keys are multihashes (of a CID): 34 bytes for
+     * SHA-256, 66 for SHA-512; longer ones are refused.
+     */
+    public static final int MAX_PROVIDER_KEY_SIZE = 128;
+
     private static final Logger log = LoggerFactory.getLogger(Kademlia.class);
     /** One request may take at most this long (or a third of the query timeout), so that a silent peer cannot stall a lookup. */
     private static final Duration MAX_RPC_TIMEOUT = Duration.ofSeconds(10);
     private static final int REFRESH_MAX_PREFIX = 15;
+    /** Expired records and provider entries are dropped this often (and sooner when the store is full). */
+    private static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
 
     private final Swarm swarm;
     private final KademliaConfig config;
@@ -60,6 +72,8 @@ public final class Kademlia implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final Events events = new Events();
     private final Duration rpcTimeout;
+    private final AtomicLong refused = new AtomicLong();
+    private final KadStreams.ServerLoad serverLoad = new KadStreams.ServerLoad();
     private volatile ScheduledExecutorService scheduler;
     private volatile boolean running;
 
@@ -67,7 +81,7 @@ public final class Kademlia implements AutoCloseable {
         this.swarm = swarm;
         this.config = config;
         this.table = new RoutingTable(swarm.localPeerId(), config.replicationFactor());
-        this.store = new RecordStore(config.maxRecords(), config.maxValueSize(), config.recordTtl(), Clock.systemUTC());
+        this.store = new RecordStore(swarm.localPeerId(), RecordStore.Limits.of(config), config.recordTtl(), Clock.systemUTC());
         Duration third = config.queryTimeout().dividedBy(3);
         this.rpcTimeout = third.compareTo(MAX_RPC_TIMEOUT) < 0 ? third : MAX_RPC_TIMEOUT;
     }
@@ -89,7 +103,8 @@ public final class Kademlia implements AutoCloseable {
             return thread;
         });
         if (config.mode() == KademliaMode.SERVER) {
-            swarm.registerProtocol(KadStreams.server(config.protocolId(), new Server()));
+            swarm.registerProtocol(KadStreams.server(config.protocolId(), new Server(), serverLoad,
+                    KadStreams.maxRequestSize(config.maxValueSize())));
         }
         swarm.addListener(events);
         long interval = config.bootstrapInterval().toMillis();
@@ -98,6 +113,8 @@ public final class Kademlia implements AutoCloseable {
                 bootstrap();
             }
         }, interval, interval, TimeUnit.MILLISECONDS);
+        long sweep = SWEEP_INTERVAL.toMillis();
+        scheduler.scheduleWithFixedDelay(store::removeExpired, sweep, sweep, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -122,8 +139,34 @@ public final class Kademlia implements AutoCloseable {
         admit(peer);
     }
 
+    /**
+     * Accepts records of keys {@code /namespace/...}, checked by {@code validator}. Records of a
+     * namespace without a validator (also {@code /pk/} and {@code /ipns/} unless one is registered,
+     * and keys with no namespace) are neither stored, served, put nor returned by a get. A namespace
+     * whose records need no check registers {@code (key, value) -> { }}.
+     *
+     * @param namespace the {@code ns} of keys {@code /ns/...}: not empty, no {@code '/'}
+     * @throws IllegalArgumentException if {@code namespace} is empty or contains {@code '/'}
+     */
     public void registerValidator(String namespace, RecordValidator validator) {
-        validators.put(namespace, validator);
+        if (namespace.isEmpty() || namespace.contains("/")) {
+            throw new IllegalArgumentException("namespace must be non-empty and without '/', got '" + namespace + "'");
+        }
+        validators.put(namespace, Objects.requireNonNull(validator, "validator"));
+    }
+
+    /** What this node stores for other peers and itself, and what it refused. */
+    public StoreUsage storeUsage() {
+        return new StoreUsage(store.recordCount(), store.providerEntryCount(), store.bytes(), config.maxStoreBytes(),
+                store.peerCount(), refused.get());
+    }
+
+    RecordStore store() {
+        return store;
+    }
+
+    KadStreams.ServerLoad serverLoad() {
+        return serverLoad;
     }
 
     public void addQueryListener(QueryListener listener) {
@@ -186,16 +229,18 @@ public final class Kademlia implements AutoCloseable {
     /**
      * Stores a record on the k peers closest to its key (and here, in server mode).
      *
-     * @return how many peers stored it
+     * @return how many peers stored it; fails with an {@link IllegalArgumentException} if the key is
+     *     longer than {@value #MAX_RECORD_KEY_SIZE} bytes, its namespace has no validator, the
+     *     validator refuses the record, or this node's store is full
      */
     public CompletableFuture<QueryResult<Integer>> putValue(byte[] key, byte[] value) {
         long start = System.nanoTime();
         try {
             validate(key, value);
             if (config.mode() == KademliaMode.SERVER) {
-                store.put(key, value);
+                store.put(swarm.localPeerId(), key, value);
             }
-        } catch (InvalidRecordException | IllegalArgumentException e) {
+        } catch (InvalidRecordException | RecordStore.Refused e) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("record refused: " + e.getMessage(), e));
         }
         Message put = Message.newBuilder().setType(Message.MessageType.PUT_VALUE).setKey(ByteString.copyFrom(key))
@@ -211,9 +256,18 @@ public final class Kademlia implements AutoCloseable {
         }).whenComplete((r, e) -> report("put_value", r == null ? null : r.timedOut(), e, start));
     }
 
-    /** Finds a valid record for {@code key}: here first, then on the network, stopping at the quorum. */
+    /**
+     * Finds a valid record for {@code key}: here first, then on the network, stopping at the quorum.
+     * Fails with an {@link IllegalArgumentException} if the key is longer than
+     * {@value #MAX_RECORD_KEY_SIZE} bytes or its namespace has no validator: such records could not
+     * be checked.
+     */
     public CompletableFuture<QueryResult<Optional<byte[]>>> getValue(byte[] key) {
         long start = System.nanoTime();
+        String unacceptable = unacceptableKey(key);
+        if (unacceptable != null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(unacceptable));
+        }
         Optional<RecordStore.Stored> local = store.get(key);
         if (local.isPresent() && config.quorum() == 1) {
             return CompletableFuture.completedFuture(new QueryResult<>(Optional.of(local.get().value()), List.of(), false, 0, Duration.ZERO));
@@ -240,11 +294,20 @@ public final class Kademlia implements AutoCloseable {
     /**
      * Announces this node as a provider of {@code key} to the k peers closest to it.
      *
-     * @return how many peers were told
+     * @return how many peers were told; fails with an {@link IllegalArgumentException} if the key is
+     *     longer than {@value #MAX_PROVIDER_KEY_SIZE} bytes
      */
     public CompletableFuture<QueryResult<Integer>> provide(byte[] key) {
         long start = System.nanoTime();
-        store.addProvider(key, swarm.localPeerId());
+        if (key.length > MAX_PROVIDER_KEY_SIZE) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(providerKeyTooLong(key)));
+        }
+        try {
+            store.addProvider(key, swarm.localPeerId());
+        } catch (RecordStore.Refused e) {
+            // The peers closest to the key are told all the same; they are where others look.
+            log.debug("Not keeping our own provider entry for {}: {}", printable(key), e.getMessage());
+        }
         Message add = Message.newBuilder().setType(Message.MessageType.ADD_PROVIDER).setKey(ByteString.copyFrom(key))
                 .addProviderPeers(peerMessage(swarm.localPeerId())).build();
         return findClosestPeers(key).thenCompose(closest -> {
@@ -352,14 +415,42 @@ public final class Kademlia implements AutoCloseable {
         return swarm.connectedPeers().stream().filter(p -> swarm.peerStore().protocols(p).contains(config.protocolId())).toList();
     }
 
+    /**
+     * Checks a record: its key (length, a namespace with a validator), its value's size, and the
+     * namespace's validator.
+     */
     private void validate(byte[] key, byte[] value) throws InvalidRecordException {
+        String unacceptable = unacceptableKey(key);
+        if (unacceptable != null) {
+            throw new InvalidRecordException(unacceptable);
+        }
         if (value.length > config.maxValueSize()) {
             throw new InvalidRecordException("value of " + value.length + " bytes exceeds the limit of " + config.maxValueSize());
         }
-        RecordValidator validator = validators.get(namespace(key));
-        if (validator != null) {
-            validator.validate(key, value);
+        validators.get(namespace(key)).validate(key, value);
+    }
+
+    /** Why records of {@code key} can be neither stored nor trusted, or null if they can. */
+    private String unacceptableKey(byte[] key) {
+        if (key.length > MAX_RECORD_KEY_SIZE) {
+            return "key of " + key.length + " bytes exceeds the limit of " + MAX_RECORD_KEY_SIZE;
         }
+        String namespace = namespace(key);
+        if (!validators.containsKey(namespace)) {
+            return namespace.isEmpty() ? "key has no namespace (/ns/...) with a registered validator"
+                    : "namespace '" + namespace + "' has no registered validator";
+        }
+        return null;
+    }
+
+    private static String providerKeyTooLong(byte[] key) {
+        return "provider key of " + key.length + " bytes exceeds the limit of " + MAX_PROVIDER_KEY_SIZE;
+    }
+
+    /** Counts a record or provider entry from {@code peer} that is not stored; DEBUG, since the peer decides how often. */
+    private void refused(PeerId peer, String what, byte[] key, String reason) {
+        refused.incrementAndGet();
+        log.debug("Not storing {} for {} from {}: {}", what, printable(key), peer, reason);
     }
 
     private Optional<byte[]> select(byte[] key, List<byte[]> values) {
@@ -425,7 +516,7 @@ public final class Kademlia implements AutoCloseable {
     /** Answers other peers' requests (server mode). */
     private final class Server implements KadStreams.RequestHandler {
         @Override
-        public Message handle(PeerId from, Message request) throws KadStreams.InvalidRequestException {
+        public Message handle(PeerId from, Message request) throws KadStreams.InvalidRequestException, KadStreams.RefusedRequestException {
             byte[] key = request.getKey().toByteArray();
             switch (request.getType()) {
                 case FIND_NODE -> {
@@ -433,20 +524,39 @@ public final class Kademlia implements AutoCloseable {
                 }
                 case GET_VALUE -> {
                     Message.Builder response = closer(Message.newBuilder().setType(Message.MessageType.GET_VALUE).setKey(request.getKey()), key, from);
-                    store.get(key).ifPresent(r -> response.setRecord(Record.newBuilder().setKey(request.getKey())
-                            .setValue(ByteString.copyFrom(r.value())).setTimeReceived(r.received().toString())));
+                    if (unacceptableKey(key) == null) {
+                        store.get(key).ifPresent(r -> response.setRecord(Record.newBuilder().setKey(request.getKey())
+                                .setValue(ByteString.copyFrom(r.value())).setTimeReceived(r.received().toString())));
+                    }
                     return response.build();
                 }
                 case PUT_VALUE -> {
                     if (!request.hasRecord() || !request.getRecord().getKey().equals(request.getKey())) {
                         throw new KadStreams.InvalidRequestException("PUT_VALUE record key differs from the message key");
                     }
+                    if (key.length > MAX_RECORD_KEY_SIZE) {
+                        refused.incrementAndGet();
+                        throw new KadStreams.InvalidRequestException("PUT_VALUE key of " + key.length + " bytes exceeds the limit of "
+                                + MAX_RECORD_KEY_SIZE);
+                    }
+                    String unknown = unacceptableKey(key);
+                    if (unknown != null) {
+                        // Valid elsewhere perhaps (go-libp2p checks /pk/ and /ipns/), but not ours to vouch for.
+                        refused(from, "a record", key, unknown);
+                        throw new KadStreams.RefusedRequestException();
+                    }
                     byte[] value = request.getRecord().getValue().toByteArray();
                     try {
                         validate(key, value);
-                        store.put(key, value);
-                    } catch (InvalidRecordException | IllegalArgumentException e) {
+                    } catch (InvalidRecordException e) {
+                        refused.incrementAndGet();
                         throw new KadStreams.InvalidRequestException("record for " + printable(key) + " refused: " + e.getMessage());
+                    }
+                    try {
+                        store.put(from, key, value);
+                    } catch (RecordStore.Refused e) {
+                        refused(from, "a record", key, e.getMessage());
+                        throw new KadStreams.RefusedRequestException();
                     }
                     return request;
                 }
@@ -456,15 +566,22 @@ public final class Kademlia implements AutoCloseable {
                     return response.build();
                 }
                 case ADD_PROVIDER -> {
+                    if (key.length > MAX_PROVIDER_KEY_SIZE) {
+                        refused.incrementAndGet();
+                        throw new KadStreams.InvalidRequestException("ADD_PROVIDER " + providerKeyTooLong(key));
+                    }
+                    ByteString fromId = ByteString.copyFrom(from.toBytes());
                     for (Message.Peer provider : request.getProviderPeersList()) {
                         // Only a peer's own announcement counts: nobody may enlist others.
-                        if (provider.getId().equals(ByteString.copyFrom(from.toBytes()))) {
-                            learn(provider);
+                        if (provider.getId().equals(fromId)) {
                             try {
                                 store.addProvider(key, from);
-                            } catch (IllegalArgumentException e) {
-                                throw new KadStreams.InvalidRequestException(e.getMessage());
+                                learn(provider);
+                            } catch (RecordStore.Refused e) {
+                                // ADD_PROVIDER has no answer: the entry is just not kept.
+                                refused(from, "a provider entry", key, e.getMessage());
                             }
+                            break;
                         }
                     }
                     return null;

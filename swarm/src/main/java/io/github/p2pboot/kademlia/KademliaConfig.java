@@ -13,15 +13,35 @@ import java.util.Objects;
  * @param queryTimeout how long a lookup may take before it returns what it has, marked timed out
  * @param bootstrapInterval how often the routing table is refreshed
  * @param recordTtl how long a stored record or provider lives
- * @param maxRecords records stored at most; further PUTs are refused
+ * @param maxRecords records stored at most, and provider keys stored at most; further PUTs are refused
  * @param maxValueSize the largest record value accepted, in bytes
  * @param quorum valid records a GET waits for (1: the first valid one)
+ * @param maxStoreBytes the heap that stored records and provider entries may take in all (keys,
+ *     values and an estimate of the bookkeeping around them); when it is reached, further records
+ *     and provider entries are refused, nothing stored is evicted
+ * @param maxEntriesPerPeer records and provider entries one remote peer may make us store at once
+ *     (a record counts for the peer that last put it); beyond it that peer is refused, others are not
+ * @param maxBytesPerPeer bytes (as for {@code maxStoreBytes}) one remote peer may make us store at once
  */
 public record KademliaConfig(String protocolId, KademliaMode mode, int replicationFactor, int parallelism,
-        Duration queryTimeout, Duration bootstrapInterval, Duration recordTtl, int maxRecords, int maxValueSize, int quorum) {
+        Duration queryTimeout, Duration bootstrapInterval, Duration recordTtl, int maxRecords, int maxValueSize, int quorum,
+        long maxStoreBytes, int maxEntriesPerPeer, long maxBytesPerPeer) {
+
+    /** The ceiling of {@link #defaultMaxStoreBytes()}. */
+    public static final long MAX_DEFAULT_STORE_BYTES = 64L * 1024 * 1024;
 
     public static final KademliaConfig DEFAULTS = new KademliaConfig("/ipfs/kad/1.0.0", KademliaMode.SERVER, 20, 3,
-            Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofHours(36), 10_000, 64 * 1024, 1);
+            Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofHours(36), 10_000, 64 * 1024, 1,
+            defaultMaxStoreBytes(), 1024, 1024 * 1024);
+
+    /**
+     * The default store budget: a 32nd of the JVM's maximum heap, at most
+     * {@value #MAX_DEFAULT_STORE_BYTES} bytes (16 MiB with {@code -Xmx512m}), at least 1 MiB.
+     */
+    public static long defaultMaxStoreBytes() {
+        long share = Runtime.getRuntime().maxMemory() / 32;
+        return Math.max(1024 * 1024, Math.min(share, MAX_DEFAULT_STORE_BYTES));
+    }
 
     /**
      * @throws IllegalArgumentException naming the setting that is out of range
@@ -37,6 +57,11 @@ public record KademliaConfig(String protocolId, KademliaMode mode, int replicati
         atLeast("maxRecords", maxRecords, 1);
         atLeast("maxValueSize", maxValueSize, 1);
         atLeast("quorum", quorum, 1);
+        atLeast("maxEntriesPerPeer", maxEntriesPerPeer, 1);
+        if (maxStoreBytes < 1 || maxBytesPerPeer < 1) {
+            throw new IllegalArgumentException("maxStoreBytes and maxBytesPerPeer must be at least 1, got "
+                    + maxStoreBytes + " and " + maxBytesPerPeer);
+        }
         positive("queryTimeout", queryTimeout);
         positive("bootstrapInterval", bootstrapInterval);
         positive("recordTtl", recordTtl);
@@ -70,6 +95,9 @@ public record KademliaConfig(String protocolId, KademliaMode mode, int replicati
         private int maxRecords;
         private int maxValueSize;
         private int quorum;
+        private long maxStoreBytes;
+        private int maxEntriesPerPeer;
+        private long maxBytesPerPeer;
 
         private Builder(KademliaConfig c) {
             protocolId = c.protocolId;
@@ -82,6 +110,9 @@ public record KademliaConfig(String protocolId, KademliaMode mode, int replicati
             maxRecords = c.maxRecords;
             maxValueSize = c.maxValueSize;
             quorum = c.quorum;
+            maxStoreBytes = c.maxStoreBytes;
+            maxEntriesPerPeer = c.maxEntriesPerPeer;
+            maxBytesPerPeer = c.maxBytesPerPeer;
         }
 
         public Builder protocolId(String protocolId) {
@@ -134,9 +165,24 @@ public record KademliaConfig(String protocolId, KademliaMode mode, int replicati
             return this;
         }
 
+        public Builder maxStoreBytes(long maxStoreBytes) {
+            this.maxStoreBytes = maxStoreBytes;
+            return this;
+        }
+
+        public Builder maxEntriesPerPeer(int maxEntriesPerPeer) {
+            this.maxEntriesPerPeer = maxEntriesPerPeer;
+            return this;
+        }
+
+        public Builder maxBytesPerPeer(long maxBytesPerPeer) {
+            this.maxBytesPerPeer = maxBytesPerPeer;
+            return this;
+        }
+
         public KademliaConfig build() {
             return new KademliaConfig(protocolId, mode, replicationFactor, parallelism, queryTimeout, bootstrapInterval,
-                    recordTtl, maxRecords, maxValueSize, quorum);
+                    recordTtl, maxRecords, maxValueSize, quorum, maxStoreBytes, maxEntriesPerPeer, maxBytesPerPeer);
         }
     }
 }

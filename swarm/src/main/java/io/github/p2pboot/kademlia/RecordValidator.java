@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * Checks records of one key namespace (the {@code ns} of keys {@code /ns/...}), before they are
- * stored or returned. Register with {@link Kademlia#registerValidator}; namespaces without one accept
- * every record.
+ * stored or returned. Register with {@link Kademlia#registerValidator}: records of a namespace
+ * without a validator are refused (not stored, served, put or returned), since nothing could vouch
+ * for them. A namespace whose records need no check registers {@code (key, value) -> { }}.
  */
 public interface RecordValidator {
 

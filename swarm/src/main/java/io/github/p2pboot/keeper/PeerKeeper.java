@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
  *       {@link PeerKeeperConfig#discoveryInterval()} until the target is reached; while rounds
  *       bring nobody new (a network smaller than the target) the wait doubles, up to a minute.
  *   <li>When peers come back after the node was alone, it refreshes the Kademlia routing table.
+ *   <li>Bootstrap and protected peers are on the swarm's resource allowlist: no flood of others
+ *       can take the connections and streams they need.
  * </ul>
  *
  * <pre>{@code
@@ -115,6 +117,8 @@ public final class PeerKeeper implements AutoCloseable {
         for (PeerId peer : config.protectedPeers()) {
             kept.putIfAbsent(peer, new KeptPeer(peer, false, List.of()));
         }
+        // The peers we must stay joined to are never starved by others' connections or streams.
+        kept.keySet().forEach(swarm.resources()::allow);
     }
 
     public PeerKeeperConfig config() {

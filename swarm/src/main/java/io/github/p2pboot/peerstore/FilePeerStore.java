@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * A {@link PeerStore} kept in a file, so that a restarted node remembers the peers it met.
  *
  * <p>{@link #open} loads the file; a file that is missing starts an empty store. A file that is
- * truncated, corrupt, larger than {@link #maxFileBytes(int)}, unreadable, of another format or
+ * truncated, corrupt, larger than {@link #maxFileBytes(int, long)}, unreadable, of another format or
  * version, or written by another node (another identity) is logged once at WARN with the reason
  * and ignored: the node starts with an empty store, and the next write replaces the file.
  *
@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * with their addresses, sources, protocols, agent and times. Peers known only from third parties
  * are kept in memory only. The local node appears only as a 16-byte digest of its peer id, never
  * as an entry, and no key material is written. Bounds and their worst case in bytes are those of
- * {@link InMemoryPeerStore}; the file is at most {@link #maxFileBytes(int)}.
+ * {@link InMemoryPeerStore}; the file is at most {@link #maxFileBytes(int, long)}, so
+ * a file is refused unread if it is larger than the store's bounds could have written.
  */
 public final class FilePeerStore implements PeerStore {
 
@@ -66,10 +67,10 @@ public final class FilePeerStore implements PeerStore {
     /** Whether the last write failed, so that repeated failures are logged once, not every few seconds. */
     private boolean failing;
 
-    private FilePeerStore(Path file, PeerId localPeer, int maxPeers, Duration writeDelay, Clock clock) {
+    private FilePeerStore(Path file, PeerId localPeer, int maxPeers, long maxBytes, Duration writeDelay, Clock clock) {
         this.file = file;
         this.owner = PeerStoreFile.owner(localPeer);
-        this.memory = new InMemoryPeerStore(localPeer, maxPeers, clock, this::changed);
+        this.memory = new InMemoryPeerStore(localPeer, maxPeers, maxBytes, clock, this::changed);
         this.writeDelay = writeDelay;
         this.writer = new ScheduledThreadPoolExecutor(1, task -> {
             Thread thread = new Thread(task, "p2pboot-peer-store-writer");
@@ -93,14 +94,28 @@ public final class FilePeerStore implements PeerStore {
      * @param writeDelay how long changes may wait before they are written, positive
      */
     public static FilePeerStore open(Path file, PeerId localPeer, int maxPeers, Duration writeDelay) {
-        return open(file, localPeer, maxPeers, writeDelay, Clock.systemUTC());
+        return open(file, localPeer, maxPeers, InMemoryPeerStore.DEFAULT_MAX_BYTES, writeDelay);
+    }
+
+    /**
+     * Opens the store in {@code file} bounded in bytes too: see {@link InMemoryPeerStore}.
+     *
+     * @param maxBytes how many estimated bytes the peers may take, at least
+     *     {@link InMemoryPeerStore#MAX_ESTIMATED_PEER_BYTES}; it bounds the file as well
+     */
+    public static FilePeerStore open(Path file, PeerId localPeer, int maxPeers, long maxBytes, Duration writeDelay) {
+        return open(file, localPeer, maxPeers, maxBytes, writeDelay, Clock.systemUTC());
     }
 
     static FilePeerStore open(Path file, PeerId localPeer, int maxPeers, Duration writeDelay, Clock clock) {
+        return open(file, localPeer, maxPeers, InMemoryPeerStore.DEFAULT_MAX_BYTES, writeDelay, clock);
+    }
+
+    static FilePeerStore open(Path file, PeerId localPeer, int maxPeers, long maxBytes, Duration writeDelay, Clock clock) {
         if (writeDelay.isNegative() || writeDelay.isZero()) {
             throw new IllegalArgumentException("writeDelay must be positive, got " + writeDelay);
         }
-        FilePeerStore store = new FilePeerStore(file.toAbsolutePath(), localPeer, maxPeers, writeDelay, clock);
+        FilePeerStore store = new FilePeerStore(file.toAbsolutePath(), localPeer, maxPeers, maxBytes, writeDelay, clock);
         store.load();
         return store;
     }
@@ -108,6 +123,11 @@ public final class FilePeerStore implements PeerStore {
     /** The largest file a store of {@code maxPeers} peers writes and reads: header, records at their bound, checksum. */
     public static long maxFileBytes(int maxPeers) {
         return PeerStoreFile.maxFileBytes(maxPeers);
+    }
+
+    /** The largest file a store of {@code maxPeers} peers and {@code maxBytes} estimated bytes writes and reads. */
+    public static long maxFileBytes(int maxPeers, long maxBytes) {
+        return PeerStoreFile.maxFileBytes(maxPeers, maxBytes);
     }
 
     public Path path() {
@@ -133,10 +153,11 @@ public final class FilePeerStore implements PeerStore {
     }
 
     private byte[] read() throws IOException, PeerStoreFile.Invalid {
-        long limit = maxFileBytes(memory.maxPeers());
+        long limit = maxFileBytes(memory.maxPeers(), memory.maxBytes());
         long size = Files.size(file);
         if (size > limit) {
-            throw new PeerStoreFile.Invalid("too large: " + size + " bytes, over the bound of " + limit + " for max " + memory.maxPeers() + " peers");
+            throw new PeerStoreFile.Invalid("too large: " + size + " bytes, over the bound of " + limit + " for max "
+                    + memory.maxPeers() + " peers and " + memory.maxBytes() + " bytes");
         }
         try (InputStream in = Files.newInputStream(file)) {
             // Read at most one byte past the bound, in case the file grew since its size was taken.
@@ -301,6 +322,11 @@ public final class FilePeerStore implements PeerStore {
     @Override
     public Set<PeerId> peers() {
         return memory.peers();
+    }
+
+    @Override
+    public PeerStoreUsage usage() {
+        return memory.usage();
     }
 
     @Override

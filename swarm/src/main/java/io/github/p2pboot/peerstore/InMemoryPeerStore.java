@@ -28,19 +28,21 @@ import java.util.Set;
  * ones), addresses of at most {@value #MAX_ADDRESS_BYTES} bytes in binary form,
  * {@value #MAX_PROTOCOLS} protocols of at most {@value #MAX_PROTOCOL_ID_LENGTH} characters
  * (printable ASCII; others are dropped), an agent and protocol version trimmed to
- * {@value #MAX_AGENT_LENGTH} characters. In all, at most {@code maxPeers} peers.
+ * {@value #MAX_AGENT_LENGTH} characters: the bounds of {@link PeerInfo}, which identify results
+ * already meet. In all, at most {@code maxPeers} peers and {@code maxBytes} estimated bytes.
  *
- * <p>Worst case in bytes: a peer's record encodes to at most {@value #MAX_ENCODED_PEER_BYTES}
- * bytes (about 7.5 KiB: 24 addresses of 128 bytes, 32 protocol ids of 128 characters, two
- * strings), so the store holds at most {@code maxPeers × 7.5 KiB} of peer data, about 7.3 MiB at
- * the default of {@value #DEFAULT_MAX_PEERS} peers, and a few times that in heap with Java's object
- * overhead. A typical peer (a handful of addresses and protocols) takes well under 1 KiB.
+ * <p>Bytes: each peer's heap is estimated from what it holds (see {@link PeerEntry#estimateBytes},
+ * a slight overestimate for a 64-bit JVM). A typical peer (a handful of addresses and
+ * protocols) takes about 2.5 KiB, one filled to every bound at most {@value #MAX_ESTIMATED_PEER_BYTES}; the
+ * default {@value #DEFAULT_MAX_BYTES} bytes (8 MiB) hold the default 1,000 typical peers three
+ * times over, and at worst about 200 peers filled to the bounds. {@link #usage()} reports both.
  *
- * <p>Eviction, when a new peer makes one too many: peers never seen (known only from third
- * parties) go first, the earliest learnt first, while they fill a quarter of the store or more;
- * otherwise the least recently seen peer that is not connected right now. So a flood of
- * third-party peers can take at most a quarter of the room of the peers we have met, and a
- * connected peer is forgotten only when every other peer is connected too.
+ * <p>Eviction, when a new peer or a larger record makes one too many or too large: peers never
+ * seen (known only from third parties) go first, the earliest learnt first, while they fill a
+ * quarter of the store or more; otherwise the least recently seen peer that is not connected
+ * right now. So a flood of third-party peers can take at most a quarter of the room of the peers
+ * we have met, and a connected peer is forgotten only when every other peer is connected too. The
+ * peer being recorded is never the one evicted.
  *
  * <p>Never holds the local peer: whatever is said about it is ignored. Thread-safe: one lock, held
  * for short, bounded work only.
@@ -48,22 +50,28 @@ import java.util.Set;
 public final class InMemoryPeerStore implements PeerStore {
 
     public static final int DEFAULT_MAX_PEERS = 1000;
+    public static final long DEFAULT_MAX_BYTES = 8L * 1024 * 1024;
     public static final int MAX_ADDRESSES_PER_SOURCE = 8;
-    public static final int MAX_ADDRESS_BYTES = 128;
-    public static final int MAX_PROTOCOLS = 32;
-    public static final int MAX_PROTOCOL_ID_LENGTH = 128;
-    public static final int MAX_AGENT_LENGTH = 96;
+    public static final int MAX_ADDRESS_BYTES = PeerInfo.MAX_ADDRESS_BYTES;
+    public static final int MAX_PROTOCOLS = PeerInfo.MAX_PROTOCOLS;
+    public static final int MAX_PROTOCOL_ID_LENGTH = PeerInfo.MAX_PROTOCOL_ID_LENGTH;
+    public static final int MAX_AGENT_LENGTH = PeerInfo.MAX_VERSION_LENGTH;
+    /** The estimate for one peer filled to every bound; {@code maxBytes} is at least this, so one peer always fits. */
+    public static final int MAX_ESTIMATED_PEER_BYTES = PeerEntry.MAX_ESTIMATED_BYTES;
     /** The most bytes one peer's record takes in the file format; see {@link PeerStoreFile}. */
     public static final int MAX_ENCODED_PEER_BYTES = PeerStoreFile.MAX_ENCODED_PEER_BYTES;
 
     private final PeerId localPeer;
     private final int maxPeers;
+    private final long maxBytes;
     private final Clock clock;
     private final Runnable onChange;
     private final Map<PeerId, PeerEntry> peers = new HashMap<>();
     private long insertions;
+    /** The sum of the entries' {@link PeerEntry#bytes}. */
+    private long bytes;
 
-    /** A store for the node {@code localPeer} holding at most {@link #DEFAULT_MAX_PEERS} peers. */
+    /** A store for the node {@code localPeer} holding at most {@link #DEFAULT_MAX_PEERS} peers and {@link #DEFAULT_MAX_BYTES}. */
     public InMemoryPeerStore(PeerId localPeer) {
         this(localPeer, DEFAULT_MAX_PEERS);
     }
@@ -73,21 +81,48 @@ public final class InMemoryPeerStore implements PeerStore {
      * @param maxPeers how many peers to remember at most, at least 1
      */
     public InMemoryPeerStore(PeerId localPeer, int maxPeers) {
-        this(localPeer, maxPeers, Clock.systemUTC(), () -> { });
+        this(localPeer, maxPeers, DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * @param localPeer this node, never stored
+     * @param maxPeers how many peers to remember at most, at least 1
+     * @param maxBytes how many estimated bytes the peers may take, at least {@link #MAX_ESTIMATED_PEER_BYTES}
+     */
+    public InMemoryPeerStore(PeerId localPeer, int maxPeers, long maxBytes) {
+        this(localPeer, maxPeers, maxBytes, Clock.systemUTC(), () -> { });
     }
 
     InMemoryPeerStore(PeerId localPeer, int maxPeers, Clock clock, Runnable onChange) {
+        this(localPeer, maxPeers, DEFAULT_MAX_BYTES, clock, onChange);
+    }
+
+    InMemoryPeerStore(PeerId localPeer, int maxPeers, long maxBytes, Clock clock, Runnable onChange) {
         this.localPeer = Objects.requireNonNull(localPeer, "localPeer");
         if (maxPeers < 1) {
             throw new IllegalArgumentException("maxPeers must be at least 1, got " + maxPeers);
         }
+        if (maxBytes < MAX_ESTIMATED_PEER_BYTES) {
+            throw new IllegalArgumentException("maxBytes must be at least " + MAX_ESTIMATED_PEER_BYTES
+                    + " (one peer filled to every bound), got " + maxBytes);
+        }
         this.maxPeers = maxPeers;
+        this.maxBytes = maxBytes;
         this.clock = clock;
         this.onChange = onChange;
     }
 
     int maxPeers() {
         return maxPeers;
+    }
+
+    long maxBytes() {
+        return maxBytes;
+    }
+
+    @Override
+    public synchronized PeerStoreUsage usage() {
+        return new PeerStoreUsage(peers.size(), bytes, maxPeers, maxBytes);
     }
 
     @Override
@@ -123,9 +158,9 @@ public final class InMemoryPeerStore implements PeerStore {
         if (peer.equals(localPeer)) {
             return;
         }
+        // PeerInfo holds only what its bounds allow (protocols, agent, lengths); the slots are this store's.
         List<Multiaddr> listen = acceptable(info.listenAddresses());
-        List<String> protocols = info.protocols().stream().filter(InMemoryPeerStore::isAcceptableProtocol).sorted()
-                .limit(MAX_PROTOCOLS).toList();
+        List<String> protocols = info.protocols().stream().sorted().toList();
         synchronized (this) {
             PeerEntry entry = entry(peer);
             long now = clock.millis();
@@ -139,8 +174,8 @@ public final class InMemoryPeerStore implements PeerStore {
             entry.protocols.clear();
             entry.protocols.addAll(protocols);
             entry.identified = true;
-            entry.agentVersion = printable(info.agentVersion(), MAX_AGENT_LENGTH);
-            entry.protocolVersion = printable(info.protocolVersion(), MAX_AGENT_LENGTH);
+            entry.agentVersion = info.agentVersion();
+            entry.protocolVersion = info.protocolVersion();
             entry.observedAddress = info.observedAddress().filter(a -> a.toBytes().length <= MAX_ADDRESS_BYTES).orElse(null);
             entry.lastSeen = now;
             evictBeyondBound(entry);
@@ -262,6 +297,7 @@ public final class InMemoryPeerStore implements PeerStore {
         copy.lastSeen = entry.lastSeen;
         copy.lastConnected = entry.lastConnected;
         peers.put(copy.peer, copy);
+        reestimate(copy);
         // The file's order is no ranking: the restored peer may be the one to go.
         evictBeyondBound(null);
     }
@@ -270,9 +306,15 @@ public final class InMemoryPeerStore implements PeerStore {
         return peers.computeIfAbsent(peer, p -> new PeerEntry(p, insertions++));
     }
 
-    /** Forgets peers other than {@code keep} (null: any) while over the bound; see the class comment for which. */
+    /**
+     * Re-estimates {@code keep} (null: none changed), then forgets peers other than it while over
+     * either bound; see the class comment for which.
+     */
     private void evictBeyondBound(PeerEntry keep) {
-        while (peers.size() > maxPeers) {
+        if (keep != null) {
+            reestimate(keep);
+        }
+        while (peers.size() > maxPeers || bytes > maxBytes) {
             PeerEntry oldestUnseen = null;
             PeerEntry leastRecentIdle = null;
             PeerEntry leastRecent = null;
@@ -307,7 +349,14 @@ public final class InMemoryPeerStore implements PeerStore {
                 return;
             }
             peers.remove(victim.peer);
+            bytes -= victim.bytes;
         }
+    }
+
+    private void reestimate(PeerEntry entry) {
+        bytes -= entry.bytes;
+        entry.bytes = entry.estimateBytes();
+        bytes += entry.bytes;
     }
 
     private static List<Multiaddr> acceptable(Collection<Multiaddr> addresses) {
@@ -323,10 +372,6 @@ public final class InMemoryPeerStore implements PeerStore {
         return accepted;
     }
 
-    static boolean isAcceptableProtocol(String protocol) {
-        return !protocol.isEmpty() && protocol.length() <= MAX_PROTOCOL_ID_LENGTH && isPrintableAscii(protocol);
-    }
-
     static boolean isPrintableAscii(String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
@@ -335,18 +380,5 @@ public final class InMemoryPeerStore implements PeerStore {
             }
         }
         return true;
-    }
-
-    /** {@code text} cut to {@code max} characters, anything but printable ASCII replaced by '?'. */
-    static String printable(String text, int max) {
-        if (text == null) {
-            return "";
-        }
-        StringBuilder out = new StringBuilder(Math.min(text.length(), max));
-        for (int i = 0; i < text.length() && out.length() < max; i++) {
-            char c = text.charAt(i);
-            out.append(c >= 0x20 && c <= 0x7e ? c : '?');
-        }
-        return out.toString();
     }
 }

@@ -82,6 +82,14 @@ public interface PeerStore extends AutoCloseable {
     /** Every peer the store knows. */
     Set<PeerId> peers();
 
+    /**
+     * How many peers the store holds and their estimated bytes, with its bounds. A store that
+     * does not estimate its size reports its peer count and -1 for the rest.
+     */
+    default PeerStoreUsage usage() {
+        return new PeerStoreUsage(peers().size(), -1, -1, -1);
+    }
+
     /** Releases what the store holds; a file-backed store writes its last changes. Idempotent. */
     @Override
     default void close() {

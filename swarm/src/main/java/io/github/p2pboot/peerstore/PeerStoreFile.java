@@ -52,7 +52,7 @@ final class PeerStoreFile {
     private static final int MAX_PEER_ID_BYTES = 44;
     /** Lengths, times, flags and counts, with every string and list empty. */
     private static final int MIN_ENCODED_PEER_BYTES = 1 + 8 + 8 + 1 + 1 + 1 + 1 + 1;
-    /** The most bytes one peer's record can take; 7,698 with today's bounds. */
+    /** The most bytes one peer's record can take; 20,146 with today's bounds. */
     static final int MAX_ENCODED_PEER_BYTES = 1 + MAX_PEER_ID_BYTES + 8 + 8 + 1
             + 2 * (1 + InMemoryPeerStore.MAX_AGENT_LENGTH)
             + 1 + InMemoryPeerStore.MAX_PROTOCOLS * (1 + InMemoryPeerStore.MAX_PROTOCOL_ID_LENGTH)
@@ -72,6 +72,15 @@ final class PeerStoreFile {
     /** The largest file a store of {@code maxPeers} peers writes, and so the largest it reads. */
     static long maxFileBytes(int maxPeers) {
         return HEADER_BYTES + (long) maxPeers * MAX_ENCODED_PEER_BYTES + TRAILER_BYTES;
+    }
+
+    /**
+     * The largest file a store bounded by {@code maxPeers} and {@code maxBytes} writes: a record
+     * never encodes to more bytes than its entry's heap estimate, so the records together are at
+     * most {@code maxBytes}.
+     */
+    static long maxFileBytes(int maxPeers, long maxBytes) {
+        return Math.min(maxFileBytes(maxPeers), HEADER_BYTES + maxBytes + TRAILER_BYTES);
     }
 
     static byte[] owner(PeerId localPeer) {

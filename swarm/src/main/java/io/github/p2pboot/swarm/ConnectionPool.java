@@ -17,7 +17,6 @@ import java.util.function.Supplier;
  *   <li>A dial to a peer that is already being dialled joins that dial instead of starting another.
  *   <li>At most {@code maxPerPeer} connections per peer: a new one beyond that pushes out the
  *       oldest, which after a restart of the peer is the stale one.
- *   <li>At most {@code maxConnections} in all: beyond that a new connection is refused.
  *   <li>New streams go to the newest connection that is neither suspect nor superseded.
  * </ul>
  *
@@ -25,7 +24,6 @@ import java.util.function.Supplier;
  */
 final class ConnectionPool {
 
-    private final int maxConnections;
     private final int maxPerPeer;
     private final Map<PeerId, PeerConnections> peers = new HashMap<>();
     private int total;
@@ -51,28 +49,17 @@ final class ConnectionPool {
     record Admission(int established, List<SwarmConnection> others, SwarmConnection evicted) {
     }
 
-    ConnectionPool(int maxConnections, int maxPerPeer) {
-        this.maxConnections = maxConnections;
+    ConnectionPool(int maxPerPeer) {
         this.maxPerPeer = maxPerPeer;
     }
 
-    /**
-     * Takes in a new connection.
-     *
-     * @throws IllegalStateException if the node already has {@code maxConnections}
-     */
+    /** Takes in a new connection; the resource manager has already counted it against the node's limits. */
     synchronized Admission admit(SwarmConnection connection) {
         PeerConnections peer = peers.computeIfAbsent(connection.remotePeer(), p -> new PeerConnections());
         SwarmConnection evicted = null;
         if (peer.established.size() >= maxPerPeer) {
             evicted = peer.established.remove(0);
             total--;
-        } else if (total >= maxConnections) {
-            if (peer.isEmpty()) {
-                peers.remove(connection.remotePeer());
-            }
-            throw new IllegalStateException("refused connection to " + connection.remotePeer()
-                    + ": connection limit of " + maxConnections + " reached");
         }
         List<SwarmConnection> others = List.copyOf(peer.established);
         peer.established.add(connection);

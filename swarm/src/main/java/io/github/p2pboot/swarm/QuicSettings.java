@@ -12,11 +12,18 @@ import java.util.Objects;
  *     its interval must be shorter than {@code maxIdleTimeout}
  * @param handshakeTimeout how long a dial may take to complete the QUIC and TLS handshake
  * @param maxStreams how many concurrent bidirectional streams a peer may open on one connection
+ * @param streams the idle and message deadlines of the connections' streams
  */
-public record QuicSettings(Duration maxIdleTimeout, LivenessSettings liveness, Duration handshakeTimeout, int maxStreams) {
+public record QuicSettings(Duration maxIdleTimeout, LivenessSettings liveness, Duration handshakeTimeout, int maxStreams,
+        StreamSettings streams) {
 
     public static final QuicSettings DEFAULTS =
             new QuicSettings(Duration.ofSeconds(10), LivenessSettings.QUIC_DEFAULTS, Duration.ofSeconds(10), 256);
+
+    /** With the {@linkplain StreamSettings#DEFAULTS default} stream deadlines. */
+    public QuicSettings(Duration maxIdleTimeout, LivenessSettings liveness, Duration handshakeTimeout, int maxStreams) {
+        this(maxIdleTimeout, liveness, handshakeTimeout, maxStreams, StreamSettings.DEFAULTS);
+    }
 
     /**
      * @throws IllegalArgumentException naming the setting that is out of range
@@ -25,6 +32,7 @@ public record QuicSettings(Duration maxIdleTimeout, LivenessSettings liveness, D
         Objects.requireNonNull(maxIdleTimeout, "maxIdleTimeout");
         Objects.requireNonNull(liveness, "liveness");
         Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+        Objects.requireNonNull(streams, "streams");
         requirePositive("maxIdleTimeout", maxIdleTimeout);
         requirePositive("handshakeTimeout", handshakeTimeout);
         if (liveness.interval().compareTo(maxIdleTimeout) >= 0) {
@@ -38,7 +46,12 @@ public record QuicSettings(Duration maxIdleTimeout, LivenessSettings liveness, D
 
     /** These settings with other liveness settings. */
     public QuicSettings withLiveness(LivenessSettings liveness) {
-        return new QuicSettings(maxIdleTimeout, liveness, handshakeTimeout, maxStreams);
+        return new QuicSettings(maxIdleTimeout, liveness, handshakeTimeout, maxStreams, streams);
+    }
+
+    /** These settings with other stream deadlines. */
+    public QuicSettings withStreams(StreamSettings streams) {
+        return new QuicSettings(maxIdleTimeout, liveness, handshakeTimeout, maxStreams, streams);
     }
 
     static void requirePositive(String name, Duration value) {

@@ -7,6 +7,14 @@ import io.github.p2pboot.peerstore.AddressSource;
 import io.github.p2pboot.peerstore.PeerStore;
 import io.github.p2pboot.protocol.identify.Identify;
 import io.github.p2pboot.protocol.ping.Ping;
+import io.github.p2pboot.multiaddr.Protocol;
+import io.github.p2pboot.resource.ConnectionScope;
+import io.github.p2pboot.resource.Incidents;
+import io.github.p2pboot.resource.MemoryBudget;
+import io.github.p2pboot.resource.ResourceLimitException;
+import io.github.p2pboot.resource.ResourceManager;
+import io.github.p2pboot.resource.StreamScope;
+import io.github.p2pboot.transport.HostPort;
 import io.github.p2pboot.transport.InterfaceAddresses;
 import io.github.p2pboot.transport.MuxedConnection;
 import io.github.p2pboot.transport.Transport;
@@ -19,6 +27,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -64,18 +73,21 @@ public final class Swarm implements AutoCloseable {
     /** Finds the swarm's connection for a transport's, for inbound streams. */
     private final Map<MuxedConnection, SwarmConnection> connections = new ConcurrentHashMap<>();
     private final ConnectionPool pool;
+    private final ResourceManager resources;
     private final List<SwarmListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Multiaddr> listenAddresses = new CopyOnWriteArrayList<>();
     private final Identify identify;
     private final Liveness liveness;
     private volatile EventLoopGroup group;
+    private volatile EventLoopWatchdog watchdog;
     private volatile List<Transport> transports = List.of();
     private volatile boolean running;
 
     public Swarm(SwarmConfig config) {
         this.config = config;
         this.localPeerId = PeerId.fromPublicKey(config.hostKey().publicKey());
-        this.pool = new ConnectionPool(config.maxConnections(), config.maxConnectionsPerPeer());
+        this.pool = new ConnectionPool(config.maxConnectionsPerPeer());
+        this.resources = new ResourceManager(config.limits(), new Incidents());
         this.peerStore = config.peerStore();
         this.identify = new Identify(config.hostKey().publicKey(), this::protocols, this::listenAddresses,
                 config.agentVersion(), this::peerIdentified);
@@ -113,6 +125,14 @@ public final class Swarm implements AutoCloseable {
     }
 
     /**
+     * What peers make this node hold against its {@link SwarmConfig#limits() limits}, what was
+     * refused, and the allowlist of peers exempt from node-wide and per-IP limits.
+     */
+    public ResourceManager resources() {
+        return resources;
+    }
+
+    /**
      * Starts the transports and listens on the configured addresses.
      *
      * @throws UncheckedIOException if an address cannot be bound, naming it; nothing stays open
@@ -124,10 +144,13 @@ public final class Swarm implements AutoCloseable {
         }
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
         List<Transport> enabled = new ArrayList<>();
-        enabled.add(new QuicTransport(config.hostKey(), config.quic(), group, new Upcalls(), config.quicConnectionMemory()));
+        enabled.add(new QuicTransport(config.hostKey(), config.quic(), group, new Upcalls(), config.quicConnectionMemory(), resources));
         if (config.tcp().enabled()) {
-            enabled.add(new TcpTransport(config.hostKey(), config.tcp(), group, new Upcalls()));
+            enabled.add(new TcpTransport(config.hostKey(), config.tcp(), group, new Upcalls(), resources));
         }
+        watchdog = new EventLoopWatchdog(group, index -> notifyListeners(l -> l.eventLoopUnresponsive(index)));
+        long summaryMillis = Incidents.SUMMARY_PERIOD.toMillis();
+        group.next().scheduleAtFixedRate(resources.incidents()::flush, summaryMillis, summaryMillis, TimeUnit.MILLISECONDS);
         transports = List.copyOf(enabled);
         running = true;
         try {
@@ -150,6 +173,16 @@ public final class Swarm implements AutoCloseable {
 
     public boolean isRunning() {
         return running;
+    }
+
+    /**
+     * Whether one of the node's event loops stopped running tasks: its thread died (after an
+     * {@link OutOfMemoryError}, say) or is blocked. Such a node no longer serves the connections of
+     * that loop and should be restarted; {@link SwarmListener#eventLoopUnresponsive} tells the moment.
+     */
+    public boolean isImpaired() {
+        EventLoopWatchdog current = watchdog;
+        return current != null && current.anyUnresponsive();
     }
 
     /**
@@ -332,6 +365,7 @@ public final class Swarm implements AutoCloseable {
             log.debug("Not every connection confirmed its close: {}", e.toString());
         }
         transports.forEach(Transport::close);
+        watchdog.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         listenAddresses.clear();
         log.info("libp2p node {} stopped", localPeerId);
@@ -342,26 +376,28 @@ public final class Swarm implements AutoCloseable {
         if (existing != null) {
             return existing;
         }
-        SwarmConnection connection = new SwarmConnection(muxed, config.negotiationTimeout(), this::streamFailed);
         if (!running) {
-            connection.close(CloseCause.local("node stopping"));
+            muxed.close();
             throw new IllegalStateException("refused connection to " + muxed.remotePeer() + ": node stopping");
         }
-        SwarmConnection raced = connections.putIfAbsent(muxed, connection);
-        if (raced != null) {
-            return raced;
-        }
-        ConnectionPool.Admission admission;
+        ConnectionScope scope;
         try {
-            admission = pool.admit(connection);
-        } catch (IllegalStateException e) {
-            connections.remove(muxed);
-            connection.close(CloseCause.local("connection limit of " + config.maxConnections() + " reached"));
+            scope = resources.openConnection(muxed.remotePeer(), socketAddress(muxed.remoteAddress()), muxed.direction());
+        } catch (ResourceLimitException e) {
+            muxed.close();
             throw e;
         }
+        SwarmConnection connection = new SwarmConnection(muxed, config, scope, this::streamFailed);
+        SwarmConnection raced = connections.putIfAbsent(muxed, connection);
+        if (raced != null) {
+            scope.close();
+            return raced;
+        }
+        ConnectionPool.Admission admission = pool.admit(connection);
         log.debug("Connection {} opened ({} to that peer)", connection, admission.established());
         peerStore.connected(muxed.remotePeer());
         connection.closeFuture().thenAccept(cause -> {
+            scope.close();
             connections.remove(muxed);
             peerStore.disconnected(muxed.remotePeer());
             int remaining = Math.max(0, pool.remove(connection));
@@ -483,6 +519,15 @@ public final class Swarm implements AutoCloseable {
             channel.close();
         }, config.negotiationTimeout().toMillis(), TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(f -> timeout.cancel(false));
+        StreamScope scope;
+        try {
+            scope = connection.scope().openStream();
+        } catch (ResourceLimitException e) {
+            channel.close();
+            return;
+        }
+        channel.attr(MemoryBudget.ATTRIBUTE).set(scope);
+        channel.closeFuture().addListener(f -> scope.close());
         Runnable release = connection.countInboundStream(channel);
         channel.pipeline().addLast(new MultistreamListener(handlers::containsKey, (ctx, protocol) -> {
             timeout.cancel(false);
@@ -492,8 +537,23 @@ public final class Swarm implements AutoCloseable {
                 ctx.close();
                 return;
             }
+            try {
+                scope.protocol(protocol);
+            } catch (ResourceLimitException e) {
+                ctx.close();
+                return;
+            }
             handler.handleStream(connection.stream(channel, protocol, Direction.INBOUND, release));
         }));
+    }
+
+    /** The IP and port of a connection's {@code /ip4|ip6/.../tcp|udp/...} address; null if it has none. */
+    private static InetSocketAddress socketAddress(Multiaddr address) {
+        HostPort hostPort = HostPort.match(address, Protocol.TCP);
+        if (hostPort == null) {
+            hostPort = HostPort.match(address, Protocol.UDP, Protocol.QUIC_V1);
+        }
+        return hostPort != null && hostPort.isIpLiteral() ? hostPort.literalSocketAddress() : null;
     }
 
     private void peerIdentified(PeerInfo info) {
@@ -517,6 +577,8 @@ public final class Swarm implements AutoCloseable {
         public void inboundConnection(MuxedConnection connection) {
             try {
                 adopt(connection);
+            } catch (ResourceLimitException e) {
+                // Counted and logged by the resource manager.
             } catch (IllegalStateException e) {
                 log.debug(e.getMessage());
             }

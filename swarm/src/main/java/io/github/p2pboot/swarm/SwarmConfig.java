@@ -4,6 +4,7 @@ import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.peerstore.InMemoryPeerStore;
 import io.github.p2pboot.peerstore.PeerStore;
+import io.github.p2pboot.resource.ResourceLimits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,6 @@ import java.util.Objects;
  * @param quic QUIC connection settings
  * @param tcp TCP (Noise and Yamux) settings, including whether TCP is used at all
  * @param agentVersion what identify reports as our implementation
- * @param maxConnections connections beyond this many are refused (inbound) or fail (outbound)
  * @param maxConnectionsPerPeer connections to one peer beyond this many push out its oldest one
  * @param dialStagger when a peer has several addresses, how long each dial attempt gets before the
  *     next address is tried alongside it (QUIC addresses are tried first)
@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param quicConnectionMemory a file where QUIC remembers its open inbound connections, so that
  *     after a crash the restarted node ends them at once with stateless resets; null for none.
  *     Only meaningful with the same host key across restarts
+ * @param limits what peers may make the node hold: connections, streams, memory, upgrades, per
+ *     scope; {@link ResourceLimits#defaults()} scales them from the JVM's memory
  * @param peerStore where the swarm records the peers it meets; an {@link InMemoryPeerStore} unless
  *     set. The caller who sets one closes it, after the swarm
  */
@@ -35,12 +37,12 @@ public record SwarmConfig(
         QuicSettings quic,
         TcpSettings tcp,
         String agentVersion,
-        int maxConnections,
         int maxConnectionsPerPeer,
         Duration dialStagger,
         Duration negotiationTimeout,
         int ioThreads,
         java.nio.file.Path quicConnectionMemory,
+        ResourceLimits limits,
         PeerStore peerStore) {
 
     public static final String DEFAULT_AGENT_VERSION = "p2pboot/0.1.0";
@@ -51,9 +53,6 @@ public record SwarmConfig(
         Objects.requireNonNull(quic, "quic");
         Objects.requireNonNull(tcp, "tcp");
         Objects.requireNonNull(agentVersion, "agentVersion");
-        if (maxConnections < 1) {
-            throw new IllegalArgumentException("maxConnections must be at least 1, got " + maxConnections);
-        }
         if (maxConnectionsPerPeer < 1) {
             throw new IllegalArgumentException("maxConnectionsPerPeer must be at least 1, got " + maxConnectionsPerPeer);
         }
@@ -65,6 +64,7 @@ public record SwarmConfig(
         if (ioThreads < 0) {
             throw new IllegalArgumentException("ioThreads must not be negative, got " + ioThreads);
         }
+        Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(peerStore, "peerStore");
     }
 
@@ -79,12 +79,12 @@ public record SwarmConfig(
         private QuicSettings quic = QuicSettings.DEFAULTS;
         private TcpSettings tcp = TcpSettings.DEFAULTS;
         private String agentVersion = DEFAULT_AGENT_VERSION;
-        private int maxConnections = 1024;
         private int maxConnectionsPerPeer = 4;
         private Duration dialStagger = Duration.ofMillis(250);
         private Duration negotiationTimeout = Duration.ofSeconds(10);
         private int ioThreads;
         private PeerStore peerStore;
+        private ResourceLimits limits;
         private java.nio.file.Path quicConnectionMemory;
 
         private Builder(PrivateKey hostKey) {
@@ -115,8 +115,9 @@ public record SwarmConfig(
             return this;
         }
 
-        public Builder maxConnections(int maxConnections) {
-            this.maxConnections = maxConnections;
+        /** The resource limits; default {@link ResourceLimits#defaults()}, scaled from this JVM's memory. */
+        public Builder limits(ResourceLimits limits) {
+            this.limits = limits;
             return this;
         }
 
@@ -153,8 +154,8 @@ public record SwarmConfig(
         }
 
         public SwarmConfig build() {
-            return new SwarmConfig(hostKey, listenAddresses, quic, tcp, agentVersion, maxConnections, maxConnectionsPerPeer, dialStagger,
-                    negotiationTimeout, ioThreads, quicConnectionMemory, peerStore != null ? peerStore : new InMemoryPeerStore(hostKey.peerId()));
+            return new SwarmConfig(hostKey, listenAddresses, quic, tcp, agentVersion, maxConnectionsPerPeer, dialStagger,
+                    negotiationTimeout, ioThreads, quicConnectionMemory, limits != null ? limits : ResourceLimits.defaults(), peerStore != null ? peerStore : new InMemoryPeerStore(hostKey.peerId()));
         }
     }
 }

@@ -1,10 +1,15 @@
 package io.github.p2pboot.swarm;
 
+import io.github.p2pboot.codec.UvarintFrameDecoder;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multistream.MultistreamDialer;
 import io.github.p2pboot.multistream.ProtocolNegotiationException;
 import io.github.p2pboot.protocol.ping.Ping;
+import io.github.p2pboot.resource.ConnectionScope;
+import io.github.p2pboot.resource.MemoryBudget;
+import io.github.p2pboot.resource.ResourceLimitException;
+import io.github.p2pboot.resource.StreamScope;
 import io.github.p2pboot.transport.MuxedConnection;
 import io.netty.channel.Channel;
 import java.time.Duration;
@@ -27,8 +32,10 @@ final class SwarmConnection implements Connection {
     private final String id = "c" + IDS.incrementAndGet();
     private final Instant openedAt = Instant.now();
     private final Duration negotiationTimeout;
+    private final StreamSettings streamSettings;
     private final CompletableFuture<CloseCause> closeFuture = new CompletableFuture<>();
     private final Consumer<SwarmConnection> streamFailed;
+    private final ConnectionScope scope;
     /** Open streams other than ping's, which liveness keeps open on every connection. */
     private final AtomicInteger busyStreams = new AtomicInteger();
     private volatile CloseCause overrideCause;
@@ -38,12 +45,18 @@ final class SwarmConnection implements Connection {
     private volatile long idleSinceNanos = System.nanoTime();
 
     /**
+     * @param config where the negotiation timeout and the stream deadlines of the connection's
+     *     transport come from
+     * @param scope the connection's share of the resource manager, which its streams draw from
      * @param streamFailed told when a stream could not be opened or negotiated, a sign that the
      *     connection may be dead
      */
-    SwarmConnection(MuxedConnection muxed, Duration negotiationTimeout, Consumer<SwarmConnection> streamFailed) {
+    SwarmConnection(MuxedConnection muxed, SwarmConfig config, ConnectionScope scope, Consumer<SwarmConnection> streamFailed) {
         this.muxed = muxed;
-        this.negotiationTimeout = negotiationTimeout;
+        this.scope = scope;
+        this.negotiationTimeout = config.negotiationTimeout();
+        this.streamSettings = "tcp".equals(muxed.transport())
+                ? config.tcp().streams() : config.quic().streams();
         this.streamFailed = streamFailed;
         muxed.closeFuture().whenComplete((cause, error) ->
                 closeFuture.complete(overrideCause != null ? overrideCause : cause != null ? cause : CloseCause.error(String.valueOf(error))));
@@ -51,6 +64,10 @@ final class SwarmConnection implements Connection {
 
     MuxedConnection muxed() {
         return muxed;
+    }
+
+    ConnectionScope scope() {
+        return scope;
     }
 
     @Override
@@ -104,12 +121,22 @@ final class SwarmConnection implements Connection {
         Runnable release = countStream();
         CompletableFuture<Stream> stream = muxed.openStream().thenCompose(channel -> {
             channel.closeFuture().addListener(f -> release.run());
-            return negotiate(channel, proposals, release);
+            StreamScope streamScope;
+            try {
+                streamScope = scope.openStream();
+            } catch (ResourceLimitException e) {
+                channel.close();
+                return CompletableFuture.failedFuture(e);
+            }
+            channel.attr(MemoryBudget.ATTRIBUTE).set(streamScope);
+            channel.closeFuture().addListener(f -> streamScope.close());
+            return negotiate(channel, proposals, release, streamScope);
         });
         stream.whenComplete((s, error) -> {
             if (error != null) {
                 release.run();
-                if (!(Futures.unwrap(error) instanceof ProtocolNegotiationException)) {
+                Throwable cause = Futures.unwrap(error);
+                if (!(cause instanceof ProtocolNegotiationException) && !(cause instanceof ResourceLimitException)) {
                     streamFailed.accept(this);
                 }
             }
@@ -142,12 +169,26 @@ final class SwarmConnection implements Connection {
     }
 
     /**
-     * Wraps a negotiated stream. Ping's stream, which liveness keeps open on every connection, does
-     * not count as keeping the connection busy.
+     * Wraps a negotiated stream, before its protocol's handlers are added: it is reset once idle
+     * for the idle timeout, its length-prefixed messages get the message timeout, and a stream the
+     * peer opened stops reading while it cannot write ({@link StreamBackpressure}). Ping's stream,
+     * which liveness keeps open on every connection, does not count as keeping the connection busy.
+     *
+     * <p>Only inbound streams stop reading: there we answer what the peer sends, so a peer that
+     * does not read could make us queue answers. On our own streams we write what we choose, and
+     * stopping to read while our write waits would deadlock an exchange in which the peer does
+     * the same (an echo of more than a window: each would wait for the other to read).
      */
     NegotiatedStream stream(Channel channel, String protocol, Direction direction, Runnable release) {
         if (Ping.PROTOCOL_ID.equals(protocol)) {
             release.run();
+        }
+        channel.attr(UvarintFrameDecoder.MESSAGE_TIMEOUT).set(streamSettings.messageTimeout());
+        if (direction == Direction.INBOUND) {
+            channel.pipeline().addLast(new StreamBackpressure());
+        }
+        if (!streamSettings.idleTimeout().isZero()) {
+            channel.pipeline().addLast(new IdleStreamReset(streamSettings.idleTimeout()));
         }
         return new NegotiatedStream(channel, protocol, this, direction);
     }
@@ -203,7 +244,7 @@ final class SwarmConnection implements Connection {
         }
     }
 
-    private CompletableFuture<Stream> negotiate(Channel channel, List<String> proposals, Runnable release) {
+    private CompletableFuture<Stream> negotiate(Channel channel, List<String> proposals, Runnable release, StreamScope streamScope) {
         CompletableFuture<String> selected = new CompletableFuture<>();
         var timeout = channel.eventLoop().schedule(() -> {
             if (selected.completeExceptionally(new TimeoutException("peer " + remotePeer() + " did not agree on any of "
@@ -215,7 +256,15 @@ final class SwarmConnection implements Connection {
         // thenApply runs on the event loop that completes the negotiation, so callers chaining on
         // the result install their handlers before the stream reads any further data.
         return selected.whenComplete((p, e) -> timeout.cancel(false))
-                .thenApply(protocol -> stream(channel, protocol, Direction.OUTBOUND, release));
+                .thenApply(protocol -> {
+                    try {
+                        streamScope.protocol(protocol);
+                    } catch (ResourceLimitException e) {
+                        channel.close();
+                        throw e;
+                    }
+                    return stream(channel, protocol, Direction.OUTBOUND, release);
+                });
     }
 
     @Override

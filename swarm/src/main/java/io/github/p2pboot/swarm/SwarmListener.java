@@ -39,4 +39,14 @@ public interface SwarmListener {
     /** Identify told us (again) what a peer listens on and which protocols it serves. */
     default void peerIdentified(PeerId peer, PeerInfo info) {
     }
+
+    /**
+     * An event loop of the node has not run a task within its deadline: its thread died (an
+     * {@link OutOfMemoryError} ends it) or is blocked, and its connections are no longer served.
+     * Told once; the node should be restarted. Runs on the watchdog's own thread.
+     *
+     * @param index which of the node's event loops
+     */
+    default void eventLoopUnresponsive(int index) {
+    }
 }

@@ -12,17 +12,29 @@ import java.util.Objects;
  * @param maxStreams how many concurrent streams a peer may open on one connection
  * @param liveness how TCP connections are pinged so that a silent peer is noticed (TCP itself
  *     would notice only after minutes of retransmissions)
+ * @param streams the idle and message deadlines of the connections' streams
  */
-public record TcpSettings(boolean enabled, Duration handshakeTimeout, int maxStreams, LivenessSettings liveness) {
+public record TcpSettings(boolean enabled, Duration handshakeTimeout, int maxStreams, LivenessSettings liveness,
+        StreamSettings streams) {
 
     public static final TcpSettings DEFAULTS = new TcpSettings(true, Duration.ofSeconds(10), 256, LivenessSettings.TCP_DEFAULTS);
 
     /** TCP neither dialled nor listened on. */
     public static final TcpSettings DISABLED = new TcpSettings(false, DEFAULTS.handshakeTimeout(), DEFAULTS.maxStreams(), DEFAULTS.liveness());
 
+    /** With the {@linkplain StreamSettings#DEFAULTS default} stream deadlines. */
+    public TcpSettings(boolean enabled, Duration handshakeTimeout, int maxStreams, LivenessSettings liveness) {
+        this(enabled, handshakeTimeout, maxStreams, liveness, StreamSettings.DEFAULTS);
+    }
+
     /** These settings with other liveness settings. */
     public TcpSettings withLiveness(LivenessSettings liveness) {
-        return new TcpSettings(enabled, handshakeTimeout, maxStreams, liveness);
+        return new TcpSettings(enabled, handshakeTimeout, maxStreams, liveness, streams);
+    }
+
+    /** These settings with other stream deadlines. */
+    public TcpSettings withStreams(StreamSettings streams) {
+        return new TcpSettings(enabled, handshakeTimeout, maxStreams, liveness, streams);
     }
 
     /**
@@ -31,6 +43,7 @@ public record TcpSettings(boolean enabled, Duration handshakeTimeout, int maxStr
     public TcpSettings {
         Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
         Objects.requireNonNull(liveness, "liveness");
+        Objects.requireNonNull(streams, "streams");
         QuicSettings.requirePositive("handshakeTimeout", handshakeTimeout);
         if (maxStreams < 1) {
             throw new IllegalArgumentException("maxStreams must be at least 1, got " + maxStreams);

@@ -44,6 +44,9 @@ class KademliaJsInteropIT {
         second = swarms.start();
         firstDht = new Kademlia(first, config);
         secondDht = new Kademlia(second, config);
+        // The js peers validate the test namespace too (peer.mjs); ours must know it to store and read it.
+        firstDht.registerValidator("test", (key, value) -> { });
+        secondDht.registerValidator("test", (key, value) -> { });
         firstDht.start();
         secondDht.start();
 

@@ -67,6 +67,17 @@ class KademliaBadInputTest {
     }
 
     @Test
+    void requestLongerThanTheLargestRecordNeedsClosesTheStream() throws Exception {
+        // With values of at most 100 bytes, a request announcing 16 kB more is refused from its
+        // length prefix: an unfinished request holds at most that much per stream, not 1 MiB.
+        ByteBuf frame = Unpooled.buffer();
+        Varint.write(KadStreams.maxRequestSize(100) + 1, frame);
+        frame.writeZero(64);
+
+        assertClosedAndServing(send(frame));
+    }
+
+    @Test
     void truncatedProtobufClosesTheStream() throws Exception {
         byte[] valid = Message.newBuilder().setType(Message.MessageType.FIND_NODE).setKey(ByteString.copyFromUtf8("some key")).build().toByteArray();
         ByteBuf frame = Unpooled.buffer();
@@ -99,7 +110,7 @@ class KademliaBadInputTest {
 
     @Test
     void oversizedRecordValueIsNotStored() throws Exception {
-        byte[] key = "/other/big".getBytes(StandardCharsets.UTF_8);
+        byte[] key = "/strict/big".getBytes(StandardCharsets.UTF_8);
         Message put = Message.newBuilder().setType(Message.MessageType.PUT_VALUE).setKey(ByteString.copyFrom(key))
                 .setRecord(Record.newBuilder().setKey(ByteString.copyFrom(key)).setValue(ByteString.copyFrom(new byte[101]))).build();
 

@@ -36,6 +36,7 @@ class KademliaNetworkTest {
         for (int i = 0; i < NODES; i++) {
             Swarm swarm = swarms.start(b -> b.quic(QuicSettings.DEFAULTS.withLiveness(liveness)));
             Kademlia dht = new Kademlia(swarm, config);
+            dht.registerValidator("test", (key, value) -> { });
             dht.start();
             nodes.add(swarm);
             dhts.add(dht);

@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -59,44 +55,6 @@ class RoutingTableTest {
         List<PeerId> expected = table.peers().stream()
                 .sorted((a, b) -> Key.compareDistance(target, Key.of(a.toBytes()), Key.of(b.toBytes()))).limit(5).toList();
         assertThat(closest).containsExactlyElementsOf(expected);
-    }
-
-    @Test
-    void recordStoreEnforcesItsLimitsAndExpiry() {
-        Instant[] now = {Instant.parse("2026-01-01T00:00:00Z")};
-        Clock clock = new Clock() {
-            @Override
-            public ZoneOffset getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now[0];
-            }
-        };
-        RecordStore store = new RecordStore(2, 10, Duration.ofMinutes(1), clock);
-
-        store.put("a".getBytes(), "1".getBytes());
-        store.put("b".getBytes(), "2".getBytes());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.put("c".getBytes(), "3".getBytes())).hasMessageContaining("full");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.put("a".getBytes(), new byte[11])).hasMessageContaining("11 bytes");
-        assertThat(store.get("a".getBytes())).isPresent();
-
-        now[0] = now[0].plus(Duration.ofMinutes(2));
-        assertThat(store.get("a".getBytes())).isEmpty();
-        store.put("c".getBytes(), "3".getBytes());
-        assertThat(store.recordCount()).isEqualTo(1);
-
-        for (int i = 0; i < RecordStore.MAX_PROVIDERS_PER_KEY + 10; i++) {
-            store.addProvider("k".getBytes(), randomPeer());
-        }
-        assertThat(store.providers("k".getBytes())).hasSize(RecordStore.MAX_PROVIDERS_PER_KEY);
     }
 
     @Test

@@ -190,6 +190,45 @@ class FilePeerStoreTest {
     }
 
     @Test
+    void aFileOverTheByteBoundIsRefusedUnreadThoughWithinThePeerBound() throws IOException {
+        int maxPeers = 1000;
+        long maxBytes = InMemoryPeerStore.MAX_ESTIMATED_PEER_BYTES * 2L;
+        long limit = FilePeerStore.maxFileBytes(maxPeers, maxBytes);
+        assertThat(limit).isEqualTo(PeerStoreFile.HEADER_BYTES + maxBytes + PeerStoreFile.TRAILER_BYTES)
+                .isLessThan(FilePeerStore.maxFileBytes(maxPeers));
+        byte[] big = new byte[(int) limit + 1];
+        System.arraycopy(PeerStoreFile.MAGIC, 0, big, 0, PeerStoreFile.MAGIC.length);
+        Files.write(file, big);
+
+        try (FilePeerStore store = FilePeerStore.open(file, local, maxPeers, maxBytes, LONG_DELAY, clock)) {
+            assertThat(store.peers()).isEmpty();
+            assertThat(store.usage()).isEqualTo(new PeerStoreUsage(0, 0, maxPeers, maxBytes));
+        }
+        assertThat(warnings()).singleElement().asString().contains("too large", String.valueOf(big.length), String.valueOf(maxBytes) + " bytes");
+    }
+
+    @Test
+    void aFullStoreWritesAFileWithinItsByteBoundAndReadsItBack() {
+        long maxBytes = InMemoryPeerStore.MAX_ESTIMATED_PEER_BYTES * 3L;
+        try (FilePeerStore store = FilePeerStore.open(file, local, 1000, maxBytes, LONG_DELAY, clock)) {
+            for (int i = 0; i < 10; i++) {
+                PeerId other = newPeer();
+                store.connected(other);
+                store.identified(PeerStoreByteBoundTest.fullRecord(other));
+                store.disconnected(other);
+                clock.advance(Duration.ofSeconds(1));
+            }
+            assertThat(store.usage().estimatedBytes()).isLessThanOrEqualTo(maxBytes);
+        }
+        try (FilePeerStore reopened = FilePeerStore.open(file, local, 1000, maxBytes, LONG_DELAY, clock)) {
+            assertThat(file.toFile().length()).isLessThanOrEqualTo(FilePeerStore.maxFileBytes(1000, maxBytes));
+            assertThat(reopened.peers()).hasSize(3);
+            assertThat(reopened.usage().estimatedBytes()).isLessThanOrEqualTo(maxBytes);
+        }
+        assertThat(warnings()).isEmpty();
+    }
+
+    @Test
     void anUnreadableFileIsIgnoredOnce() throws IOException {
         // Tests run as root here, where permissions do not stop a read: a folder in the file's place does.
         Files.createDirectory(file);

@@ -129,7 +129,7 @@ class InMemoryPeerStoreTest {
         List<Multiaddr> listen = new ArrayList<>(List.of(tooLong));
         listen.addAll(many);
         Set<String> protocols = new java.util.HashSet<>();
-        IntStream.range(0, 100).forEach(i -> protocols.add("/p/" + i));
+        IntStream.range(0, InMemoryPeerStore.MAX_PROTOCOLS + 50).forEach(i -> protocols.add("/p/" + i));
         protocols.add("/" + "x".repeat(InMemoryPeerStore.MAX_PROTOCOL_ID_LENGTH));
         protocols.add("/not/ascii/\u00e9");
         store.identified(identify(peer, listen, protocols, "agent\n" + "z".repeat(1000)));

@@ -1,6 +1,8 @@
 package io.github.p2pboot.muxer.yamux;
 
+import io.github.p2pboot.resource.Incidents;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -40,9 +42,23 @@ import org.slf4j.LoggerFactory;
  * stream, closing a stream never closes the connection.
  *
  * <p>Streams get the initial window of 256 KiB and never more; each gives window back once its
- * pipeline has been handed half of it. A peer that breaks the protocol (unknown version or frame
- * type, data beyond the window, a SYN with a wrong or live stream id) gets a GoAway with the
- * protocol error code and the connection is closed, with a warning in the log saying why.
+ * pipeline has been handed half of it. A stream channel is writable only while the peer's window
+ * has room and the connection is writable, and fires {@code channelWritabilityChanged} when that
+ * changes, so its handlers can stop (reading, writing) instead of buffering for a peer that does
+ * not read.
+ *
+ * <p>Answers the peer makes us write on the session itself are bounded too: while the connection
+ * is not writable, only the latest PING is answered once it is again, and once more than
+ * {@value #MAX_CONTROL_BACKLOG} bytes of other answers (ACKs of streams, RSTs of refused ones)
+ * have been written while it was not, the connection is neither read nor decoded further until
+ * it is writable.
+ *
+ * <p>A peer that breaks the protocol (unknown version or frame type, data beyond the window, a SYN
+ * with a wrong or live stream id) gets a GoAway with the protocol error code and the connection is
+ * closed. A GoAway from the peer ends the session as the spec says: after a normal one no new
+ * stream is opened either way while the open ones finish; one with an error code closes the
+ * connection. Such incidents go to the {@link Incidents} given, not to the log directly, so a
+ * peer cannot fill the log.
  */
 public final class YamuxSession extends ByteToMessageDecoder {
 
@@ -66,11 +82,24 @@ public final class YamuxSession extends ByteToMessageDecoder {
     static final int GO_AWAY_PROTOCOL_ERROR = 1;
     static final int GO_AWAY_INTERNAL_ERROR = 2;
 
+    /**
+     * Bytes of answers (see {@link #writeAnswer}) written while the connection was not writable,
+     * beyond which we stop reading it until it is: about 1,400 frames, far more than a peer that
+     * reads ever causes (it would have to open that many streams while we could not write).
+     */
+    static final int MAX_CONTROL_BACKLOG = 16 * 1024;
+
+    static final String PROTOCOL_ERROR = "yamux protocol error";
+    static final String GO_AWAY_ERROR = "yamux go-away with error";
+    static final String STREAM_LIMIT = "yamux streams beyond the limit";
+
     private static final Logger log = LoggerFactory.getLogger(YamuxSession.class);
 
     private final boolean client;
     private final int maxStreams;
     private final Consumer<Channel> inboundStreams;
+    private final Incidents incidents;
+    private final Object peer;
 
     private final Map<Integer, YamuxStreamChannel> streams = new HashMap<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -84,6 +113,12 @@ public final class YamuxSession extends ByteToMessageDecoder {
     private boolean goAwayReceived;
     private boolean failed;
     private boolean gone;
+    /** The opaque value of the latest PING not answered yet, valid while pingAckPending. */
+    private long pendingPingAck;
+    private boolean pingAckPending;
+    private long controlBacklog;
+    private boolean readingStopped;
+    private boolean flushScheduled;
 
     /**
      * @param client true on the side that dialled the connection, which opens odd-numbered
@@ -92,14 +127,19 @@ public final class YamuxSession extends ByteToMessageDecoder {
      * @param inboundStreams called on the event loop with each new inbound stream channel, after
      *     it is registered and active, before any of its data is delivered; the callee adds
      *     handlers to its pipeline (they then see {@code channelActive})
+     * @param incidents where the peer's protocol errors and error GoAways are reported
+     * @param peer who the connection is with, as incidents name it (its peer id)
      */
-    public YamuxSession(boolean client, int maxStreams, Consumer<Channel> inboundStreams) {
+    public YamuxSession(boolean client, int maxStreams, Consumer<Channel> inboundStreams, Incidents incidents,
+            Object peer) {
         if (maxStreams < 0) {
             throw new IllegalArgumentException("maxStreams must not be negative: " + maxStreams);
         }
         this.client = client;
         this.maxStreams = maxStreams;
         this.inboundStreams = Objects.requireNonNull(inboundStreams, "inboundStreams");
+        this.incidents = Objects.requireNonNull(incidents, "incidents");
+        this.peer = Objects.requireNonNull(peer, "peer");
         this.nextStreamId = client ? 1 : 2;
     }
 
@@ -263,6 +303,42 @@ public final class YamuxSession extends ByteToMessageDecoder {
     }
 
     /**
+     * Not ByteToMessageDecoder's: it asks for another read when a read produced no message and
+     * auto-read is off, and this decoder never produces one, so it would undo
+     * {@link #stopReadingIfBacklogged()}.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        discardSomeReadBytes();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable() && !gone) {
+            controlBacklog = 0;
+            if (pingAckPending) {
+                pingAckPending = false;
+                writeControl(TYPE_PING, FLAG_ACK, 0, pendingPingAck);
+            }
+            if (readingStopped) {
+                readingStopped = false;
+                // Frames left undecoded when we stopped come first; they may stop us again.
+                if (internalBuffer().isReadable()) {
+                    channelRead(ctx, Unpooled.EMPTY_BUFFER);
+                }
+                if (!readingStopped) {
+                    ctx.channel().config().setAutoRead(true);
+                }
+            }
+        }
+        for (YamuxStreamChannel stream : new ArrayList<>(streams.values())) {
+            stream.fireWritability();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /**
      * Last in the pipeline, so nobody else would act on it: a broken connection or a bug of ours
      * ends the session rather than leaving streams hanging on a connection in an unknown state.
      */
@@ -306,7 +382,7 @@ public final class YamuxSession extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (!failed && !gone && in.readableBytes() >= HEADER_LENGTH) {
+        while (!failed && !gone && !readingStopped && in.readableBytes() >= HEADER_LENGTH) {
             int at = in.readerIndex();
             int version = in.getUnsignedByte(at);
             int type = in.getUnsignedByte(at + 1);
@@ -340,17 +416,12 @@ public final class YamuxSession extends ByteToMessageDecoder {
                 case TYPE_PING -> {
                     in.skipBytes(HEADER_LENGTH);
                     if ((flags & FLAG_SYN) != 0) {
-                        writeControl(TYPE_PING, FLAG_ACK, 0, length);
+                        answerPing(length);
                     }
                 }
                 case TYPE_GO_AWAY -> {
                     in.skipBytes(HEADER_LENGTH);
-                    goAwayReceived = true;
-                    if (length == GO_AWAY_NORMAL) {
-                        log.debug("Peer sent GoAway on {}", ctx.channel());
-                    } else {
-                        log.warn("Peer sent GoAway with error code {} on {}", length, ctx.channel());
-                    }
+                    onGoAway(length);
                 }
                 default -> protocolError("unknown Yamux frame type " + type);
             }
@@ -358,6 +429,40 @@ public final class YamuxSession extends ByteToMessageDecoder {
         if (failed || gone) {
             in.skipBytes(in.readableBytes());
         }
+    }
+
+    /**
+     * Answered at once while the connection is writable; otherwise only the latest PING is
+     * answered once it is, so a peer that pings and never reads costs us one frame, not a queue.
+     */
+    private void answerPing(long opaque) {
+        if (ctx.channel().isWritable()) {
+            writeAnswer(TYPE_PING, FLAG_ACK, 0, opaque);
+        } else {
+            pendingPingAck = opaque;
+            pingAckPending = true;
+        }
+    }
+
+    /**
+     * After a normal GoAway the peer opens no streams and we open none, while the open ones
+     * finish; with an error code the peer has given up on the session, so we close it. Repeats
+     * change nothing and are not reported again.
+     */
+    private void onGoAway(long code) {
+        boolean first = !goAwayReceived;
+        goAwayReceived = true;
+        ChannelHandlerContext c = ctx;
+        if (code == GO_AWAY_NORMAL) {
+            if (first) {
+                log.debug("Peer sent GoAway on {}: no new streams", c.channel());
+            }
+            return;
+        }
+        failed = true; // nothing after it is read
+        incidents.report(GO_AWAY_ERROR, peer, "GoAway with error code " + code + " on " + c.channel()
+                + "; closing the connection");
+        c.channel().close();
     }
 
     private void onData(int id, int flags, ByteBuf payload) {
@@ -417,20 +522,25 @@ public final class YamuxSession extends ByteToMessageDecoder {
             return null;
         }
         if (goAwaySent || gone) {
-            writeControl(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
+            writeAnswer(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
+            return null;
+        }
+        if (goAwayReceived) {
+            // The peer said it would open no more; a stream it opens anyway is refused.
+            writeAnswer(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
             return null;
         }
         if (inboundOpen >= maxStreams) {
-            log.debug("Refusing stream {} on {}: {} inbound streams open", Integer.toUnsignedString(id),
-                    ctx.channel(), inboundOpen);
-            writeControl(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
+            incidents.report(STREAM_LIMIT, peer, "refused stream " + Integer.toUnsignedString(id) + " on "
+                    + ctx.channel() + ": " + inboundOpen + " inbound streams open");
+            writeAnswer(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
             return null;
         }
         ChannelHandlerContext c = ctx;
         YamuxStreamChannel stream = new YamuxStreamChannel(this, c.channel(), id, true);
         streams.put(id, stream);
         inboundOpen++;
-        writeControl(TYPE_WINDOW_UPDATE, FLAG_ACK, id, 0);
+        writeAnswer(TYPE_WINDOW_UPDATE, FLAG_ACK, id, 0);
         // On the loop, registration completes at once, so handlers are in place before the data
         // of this very frame is delivered; they get channelActive after this listener.
         // The callback runs as registration completes (registered and active, channelActive not
@@ -470,7 +580,7 @@ public final class YamuxSession extends ByteToMessageDecoder {
         }
         failed = true;
         ChannelHandlerContext c = ctx;
-        log.warn("Yamux protocol error on {}: {}; sending GoAway and closing the connection", c.channel(), why);
+        incidents.report(PROTOCOL_ERROR, peer, why + " on " + c.channel() + "; sent GoAway and closed the connection");
         goAwaySent = true;
         c.writeAndFlush(header(c, TYPE_GO_AWAY, 0, 0, GO_AWAY_PROTOCOL_ERROR))
                 .addListener(f -> c.channel().close());
@@ -497,6 +607,35 @@ public final class YamuxSession extends ByteToMessageDecoder {
         c.writeAndFlush(header(c, type, flags, id, length));
     }
 
+    /**
+     * A control frame that answers one of the peer's frame for frame (an ACK or RST to its SYN, a
+     * PING ACK), which a peer that does not read could otherwise make us queue without end. Window
+     * updates, FINs and our own RSTs are not answers: they follow what we read or do, so a peer
+     * cannot multiply them, and stopping to read because of them could stall two peers that both
+     * send much at once.
+     */
+    private void writeAnswer(int type, int flags, int id, long length) {
+        writeControl(type, flags, id, length);
+        if (!gone && !ctx.channel().isWritable()) {
+            controlBacklog += HEADER_LENGTH;
+            stopReadingIfBacklogged();
+        }
+    }
+
+    /**
+     * Stops reading the connection while answers pile up for a peer that does not read them; the
+     * connection's writability turning back on resumes it. Data frames need no such stop: their
+     * streams turn unwritable with the connection, and their handlers stop there.
+     */
+    private void stopReadingIfBacklogged() {
+        if (controlBacklog > MAX_CONTROL_BACKLOG && !readingStopped && !gone) {
+            readingStopped = true;
+            ctx.channel().config().setAutoRead(false);
+            log.debug("Not reading {} until the peer reads: {} bytes of answers are waiting", ctx.channel(),
+                    controlBacklog);
+        }
+    }
+
     /** Takes ownership of {@code payload}; the caller flushes. */
     void writeData(int id, ByteBuf payload) {
         if (gone) {
@@ -504,13 +643,32 @@ public final class YamuxSession extends ByteToMessageDecoder {
             return;
         }
         ChannelHandlerContext c = ctx;
-        c.write(header(c, TYPE_DATA, 0, id, payload.readableBytes()));
-        c.write(payload);
+        // One buffer for header and payload: the security layer below makes one message of each
+        // write (Noise adds 18 bytes to each), so two writes per frame would double its work.
+        c.write(c.alloc().compositeBuffer(2).addComponents(true, header(c, TYPE_DATA, 0, id, payload.readableBytes()), payload));
     }
 
     void flush() {
-        if (!gone) {
-            ctx.flush();
+        if (gone) {
+            return;
+        }
+        ChannelHandlerContext c = ctx;
+        c.flush();
+        // Seen on a connection whose one stream had stalled on a peer that does not read: frames
+        // of its other streams stayed in the connection's buffer unflushed (an explicit flush
+        // sent them), so its pings went unanswered until liveness closed it. A flush issued while
+        // the connection is inside its own flush (a stream resumed by the writability event it
+        // fires as it writes) is the likely way; a flush in a task of its own, once per turn of
+        // the loop while data waits, makes sure nothing is left behind.
+        io.netty.channel.ChannelOutboundBuffer buffer = c.channel().unsafe().outboundBuffer();
+        if (!flushScheduled && buffer != null && !buffer.isEmpty()) {
+            flushScheduled = true;
+            c.channel().eventLoop().execute(() -> {
+                flushScheduled = false;
+                if (!gone) {
+                    c.flush();
+                }
+            });
         }
     }
 }

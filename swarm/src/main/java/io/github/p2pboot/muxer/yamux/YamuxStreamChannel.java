@@ -15,6 +15,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ChannelOutputShutdownException;
 import io.netty.channel.socket.DuplexChannel;
+import io.github.p2pboot.transport.StreamReset;
 import java.net.SocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
@@ -70,6 +71,10 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
      */
     private boolean delivering;
 
+    /** What the pipeline last heard through channelWritabilityChanged from us. */
+    private boolean writableReported = true;
+    private boolean writabilityCheckPending;
+
     private boolean finReceived;
     private volatile boolean inputShutdownFired;
     private volatile boolean inputShutdownLocally;
@@ -90,6 +95,7 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
         this.config = new StreamConfig(this);
         // Buffers written here end up in the parent's pipeline: allocate them as it does.
         config.setAllocator(parent.config().getAllocator());
+        StreamReset.register(this, this::abort);
     }
 
     int streamId() {
@@ -128,6 +134,64 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
         sendWindow += delta;
         if (wasBlocked) {
             ((StreamUnsafe) unsafe()).writeQueued();
+            fireWritability();
+        }
+    }
+
+    /**
+     * Writable only while the peer's window has room, the connection is writable and our own
+     * buffer is below its high water mark, as Netty's HTTP/2 child channels do: a handler that
+     * stops writing (or reading, see the swarm) while unwritable then holds nothing for a peer that
+     * does not read. Our own buffer's changes fire their event themselves.
+     */
+    @Override
+    public boolean isWritable() {
+        return open && sendWindow > 0 && parent().isWritable() && super.isWritable();
+    }
+
+    @Override
+    public long bytesBeforeUnwritable() {
+        return isWritable() ? Math.min(super.bytesBeforeUnwritable(), sendWindow) : 0;
+    }
+
+    /** Tells the pipeline when the window changed whether we are writable. */
+    void updateWritability() {
+        if (!open) {
+            return;
+        }
+        boolean writable = isWritable();
+        if (writable != writableReported) {
+            writableReported = writable;
+            pipeline().fireChannelWritabilityChanged();
+        }
+    }
+
+    /**
+     * Fires channelWritabilityChanged whatever we last reported: our own buffer fires the event
+     * too, without us, so what we last reported may be stale, and a handler that paused on an
+     * event we did not fire (or when it was added) must still hear that we are writable again.
+     * Called when the connection's writability or a used-up window changed; a redundant event
+     * costs a handler one look at {@code isWritable()}.
+     */
+    void fireWritability() {
+        if (open) {
+            writableReported = isWritable();
+            pipeline().fireChannelWritabilityChanged();
+        }
+    }
+
+    /**
+     * {@link #updateWritability()} from within a write: a handler that writes on the event would
+     * find the flush in progress and its data left unflushed, so the event goes out in a task of
+     * its own, as Netty's outbound buffer does it.
+     */
+    private void updateWritabilityLater() {
+        if (open && !writabilityCheckPending && isWritable() != writableReported) {
+            writabilityCheckPending = true;
+            eventLoop().execute(() -> {
+                writabilityCheckPending = false;
+                updateWritability();
+            });
         }
     }
 
@@ -286,6 +350,7 @@ final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel 
         if (outputShutdown && !finSent && open && in.isEmpty()) {
             sendFin();
         }
+        updateWritabilityLater();
     }
 
     private void sendFin() {

@@ -118,6 +118,8 @@ public final class Ping {
     private static final class EchoHandler extends SimpleChannelInboundHandler<ByteBuf> {
         private final Connection connection;
         private final Consumer<Connection> pinged;
+        /** The echoes of the current read, written together when it completes. */
+        private ByteBuf echoes;
 
         EchoHandler(Connection connection, Consumer<Connection> pinged) {
             super(false);
@@ -125,16 +127,52 @@ public final class Ping {
             this.pinged = pinged;
         }
 
+        /**
+         * Echoes are gathered per read and written as one buffer, not one write each: a read of
+         * many payloads then costs one frame (and one Noise message), not one per 32 bytes. What
+         * a peer that never reads the echoes can make us hold is bounded by the swarm, which
+         * stops reading a stream while it is not writable.
+         */
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf payload) {
-            ctx.writeAndFlush(payload);
+            try {
+                if (echoes == null) {
+                    echoes = ctx.alloc().buffer(payload.readableBytes());
+                }
+                echoes.writeBytes(payload);
+            } finally {
+                payload.release();
+            }
             pinged.accept(connection);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ByteBuf batch = echoes;
+            echoes = null;
+            if (batch != null) {
+                ctx.writeAndFlush(batch, ctx.voidPromise());
+            }
+            ctx.fireChannelReadComplete();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            if (echoes != null) {
+                echoes.release();
+                echoes = null;
+            }
         }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
             if (event instanceof ChannelInputShutdownEvent) {
                 // The dialer is done pinging: finish our side too, after the last echo.
+                ByteBuf batch = echoes;
+                echoes = null;
+                if (batch != null) {
+                    ctx.write(batch, ctx.voidPromise());
+                }
                 Stream.closeWhenFlushed(ctx);
             }
         }

@@ -1,8 +1,7 @@
 package io.github.p2pboot.transport.quic;
 
+import io.github.p2pboot.resource.RateLimit;
 import java.net.InetAddress;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -20,63 +19,26 @@ final class ResetRateLimiter {
     static final double PER_HOST_BURST = 4;
     static final int MAX_HOSTS = 1024;
 
-    private final LongSupplier nanoClock;
-    private final Bucket global;
-    private final Map<InetAddress, Bucket> perHost = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<InetAddress, Bucket> eldest) {
-            return size() > MAX_HOSTS;
-        }
-    };
+    private final RateLimit<InetAddress> limit;
 
     ResetRateLimiter(LongSupplier nanoClock) {
-        this.nanoClock = nanoClock;
-        this.global = new Bucket(GLOBAL_BURST, nanoClock.getAsLong());
+        this.limit = new RateLimit<>(GLOBAL_PER_SECOND, GLOBAL_BURST, PER_HOST_PER_SECOND, PER_HOST_BURST, MAX_HOSTS, nanoClock);
     }
 
     /** Takes one reset from both budgets, or none if either is spent. */
-    synchronized boolean tryAcquire(InetAddress source) {
-        long now = nanoClock.getAsLong();
-        Bucket host = perHost.computeIfAbsent(source, s -> new Bucket(PER_HOST_BURST, now));
-        host.refill(now, PER_HOST_PER_SECOND, PER_HOST_BURST);
-        global.refill(now, GLOBAL_PER_SECOND, GLOBAL_BURST);
-        if (host.tokens < 1 || global.tokens < 1) {
-            return false;
-        }
-        host.tokens--;
-        global.tokens--;
-        return true;
+    boolean tryAcquire(InetAddress source) {
+        return limit.tryAcquire(source);
     }
 
     /**
      * Takes one reset from the global budget only: for resets to remembered connections, whose
      * addresses come from our own store, not from a packet anyone could have sent.
      */
-    synchronized boolean tryAcquireGlobal() {
-        global.refill(nanoClock.getAsLong(), GLOBAL_PER_SECOND, GLOBAL_BURST);
-        if (global.tokens < 1) {
-            return false;
-        }
-        global.tokens--;
-        return true;
+    boolean tryAcquireGlobal() {
+        return limit.tryAcquireGlobal();
     }
 
-    synchronized int trackedHosts() {
-        return perHost.size();
-    }
-
-    private static final class Bucket {
-        double tokens;
-        long updated;
-
-        Bucket(double tokens, long now) {
-            this.tokens = tokens;
-            this.updated = now;
-        }
-
-        void refill(long now, double perSecond, double burst) {
-            tokens = Math.min(burst, tokens + (now - updated) / 1e9 * perSecond);
-            updated = now;
-        }
+    int trackedHosts() {
+        return limit.trackedKeys();
     }
 }

@@ -4,6 +4,7 @@ import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.muxer.yamux.YamuxSession;
+import io.github.p2pboot.resource.Incidents;
 import io.github.p2pboot.swarm.CloseCause;
 import io.github.p2pboot.swarm.Direction;
 import io.github.p2pboot.transport.MuxedConnection;
@@ -12,6 +13,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 
@@ -20,6 +22,13 @@ import java.util.concurrent.CompletableFuture;
  * and a {@link YamuxSession} at the end of the pipeline carries the streams.
  */
 final class TcpConnection implements MuxedConnection {
+
+    /**
+     * When the connection stops being writable, and with it every Yamux stream on it. Above
+     * Netty's default (64 KiB), so that one stream sending at full speed (its window is 256 KiB)
+     * does not turn the others off; low enough that a peer that does not read holds little.
+     */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
 
     private final Channel channel;
     private final PeerId remotePeer;
@@ -32,14 +41,16 @@ final class TcpConnection implements MuxedConnection {
     private volatile Throwable lastError;
 
     /** Installs the Yamux session on {@code channel}; call on its event loop. */
-    TcpConnection(Channel channel, PeerId remotePeer, Direction direction, int maxStreams, TransportListener listener) {
+    TcpConnection(Channel channel, PeerId remotePeer, Direction direction, int maxStreams, TransportListener listener,
+            Incidents incidents) {
         this.channel = channel;
         this.remotePeer = remotePeer;
         this.direction = direction;
         this.remoteAddress = tcpAddress((InetSocketAddress) channel.remoteAddress());
         this.localAddress = tcpAddress((InetSocketAddress) channel.localAddress());
+        channel.config().setWriteBufferWaterMark(WATER_MARK);
         this.session = new YamuxSession(direction == Direction.OUTBOUND, maxStreams,
-                stream -> listener.inboundStream(this, stream));
+                stream -> listener.inboundStream(this, stream), incidents, remotePeer);
         channel.pipeline().addLast(session);
         channel.pipeline().addLast(new ErrorRecorder());
         channel.closeFuture().addListener(f -> closeFuture.complete(closeCause()));

@@ -4,6 +4,8 @@ import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multiaddr.Protocol;
+import io.github.p2pboot.resource.ResourceManager;
+import io.github.p2pboot.resource.UpgradeSlot;
 import io.github.p2pboot.swarm.Direction;
 import io.github.p2pboot.swarm.TcpSettings;
 import io.github.p2pboot.transport.HostPort;
@@ -32,8 +34,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,14 +46,10 @@ import org.slf4j.LoggerFactory;
 public final class TcpTransport implements Transport {
 
     static final String NAME = "tcp";
+    /** The incident kind of an inbound connection whose upgrade failed. */
+    static final String UPGRADE_FAILED = "TCP upgrade failed";
 
     private static final Logger log = LoggerFactory.getLogger(TcpTransport.class);
-    /**
-     * Inbound connections still in their upgrade at once; more are dropped on arrival. The swarm's
-     * connection limit only sees upgraded connections, so without this a flood of sockets that
-     * never finish the handshake would each hold memory until the handshake timeout.
-     */
-    static final int MAX_PENDING_UPGRADES = 128;
 
     private final PrivateKey hostKey;
     private final TcpSettings settings;
@@ -61,9 +57,17 @@ public final class TcpTransport implements Transport {
     private final TransportListener listener;
     private final ChannelGroup servers = new DefaultChannelGroup("tcp-listeners", GlobalEventExecutor.INSTANCE);
     private final List<TcpConnection> connections = new CopyOnWriteArrayList<>();
-    private final AtomicInteger pendingUpgrades = new AtomicInteger();
+    private final ResourceManager resources;
 
-    public TcpTransport(PrivateKey hostKey, TcpSettings settings, EventLoopGroup group, TransportListener listener) {
+    /**
+     * @param resources limits inbound connections still in their upgrade, node-wide and per IP, and
+     *     how fast one IP may open them: the swarm's connection limits only see upgraded
+     *     connections, so without this a flood of sockets that never finish the handshake would
+     *     each hold memory until the handshake timeout
+     */
+    public TcpTransport(PrivateKey hostKey, TcpSettings settings, EventLoopGroup group, TransportListener listener,
+            ResourceManager resources) {
+        this.resources = resources;
         this.hostKey = hostKey;
         this.settings = settings;
         this.group = group;
@@ -99,20 +103,15 @@ public final class TcpTransport implements Transport {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        if (pendingUpgrades.incrementAndGet() > MAX_PENDING_UPGRADES) {
-                            pendingUpgrades.decrementAndGet();
-                            log.debug("Dropping TCP connection from {}: {} upgrades already pending", channel.remoteAddress(), MAX_PENDING_UPGRADES);
+                        UpgradeSlot slot = resources.beginUpgrade(channel.remoteAddress(), "TCP");
+                        if (slot == null) {
                             channel.close();
                             return;
                         }
                         // Released once, whether the upgrade ends or the socket closes before it starts.
-                        AtomicBoolean pending = new AtomicBoolean(true);
-                        Runnable release = () -> {
-                            if (pending.compareAndSet(true, false)) {
-                                pendingUpgrades.decrementAndGet();
-                            }
-                        };
-                        channel.closeFuture().addListener(f -> release.run());
+                        channel.closeFuture().addListener(f -> slot.release());
+                        Runnable release = slot::release;
+                        channel.pipeline().addLast(new FirstBytesDeadline(resources.limits().firstBytesTimeout(), resources.incidents()));
                         channel.pipeline().addLast(new UpgradeOnActive(Direction.INBOUND, null, (connection, error) -> {
                             release.run();
                             inboundUpgraded(channel, connection, error);
@@ -203,14 +202,14 @@ public final class TcpTransport implements Transport {
             Channel channel = ctx.channel();
             super.channelActive(ctx);
             ctx.pipeline().remove(this);
-            TcpUpgrade.upgrade(channel, hostKey, direction, expectedPeer, settings.handshakeTimeout(), settings.maxStreams(), listener)
+            TcpUpgrade.upgrade(channel, hostKey, direction, expectedPeer, settings.handshakeTimeout(), settings.maxStreams(), listener, resources.incidents())
                     .whenComplete(done);
         }
     }
 
     private void inboundUpgraded(Channel channel, TcpConnection connection, Throwable error) {
         if (error != null) {
-            log.debug("Refusing inbound TCP connection from {}: {}", channel.remoteAddress(), describe(error));
+            resources.incidents().report(UPGRADE_FAILED, channel.remoteAddress(), describe(error));
             return;
         }
         track(connection);

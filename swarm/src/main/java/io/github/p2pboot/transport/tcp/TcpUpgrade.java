@@ -5,6 +5,7 @@ import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.multistream.MultistreamDialer;
 import io.github.p2pboot.multistream.MultistreamListener;
 import io.github.p2pboot.muxer.yamux.YamuxSession;
+import io.github.p2pboot.resource.Incidents;
 import io.github.p2pboot.security.noise.NoiseSecurity;
 import io.github.p2pboot.swarm.Direction;
 import io.github.p2pboot.transport.TransportListener;
@@ -34,11 +35,12 @@ final class TcpUpgrade {
      * Runs the upgrade on an active channel.
      *
      * @param expectedPeer the peer the dialler means to reach, or null to accept any
+     * @param incidents where the connection's Yamux session reports what the peer did wrong
      * @return completes with the connection, or fails naming the step that went wrong; on failure
      *     the channel is closed
      */
     static CompletableFuture<TcpConnection> upgrade(Channel channel, PrivateKey hostKey, Direction direction,
-            PeerId expectedPeer, Duration timeout, int maxStreams, TransportListener listener) {
+            PeerId expectedPeer, Duration timeout, int maxStreams, TransportListener listener, Incidents incidents) {
         CompletableFuture<TcpConnection> result = new CompletableFuture<>();
         var timer = channel.eventLoop().schedule(() -> result.completeExceptionally(new IOException(
                 "connection upgrade did not finish within " + timeout.toMillis() + " ms")), timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -59,11 +61,20 @@ final class TcpUpgrade {
             }
         });
 
+        // First in the pipeline, so it sees the socket's own errors (a reset before Noise, say)
+        // before any step does, and they fail the upgrade instead of reaching the pipeline's tail,
+        // where Netty logs each with its stack trace at WARN.
+        channel.pipeline().addFirst(UpgradeErrors.NAME, new UpgradeErrors(result));
         boolean initiator = direction == Direction.OUTBOUND;
         negotiate(channel, initiator, NoiseSecurity.PROTOCOL_ID)
                 .thenCompose(noise -> NoiseSecurity.secure(channel, hostKey, initiator, expectedPeer))
                 .thenCompose(peer -> negotiate(channel, initiator, YamuxSession.PROTOCOL_ID)
-                        .thenApply(yamux -> new TcpConnection(channel, peer, direction, maxStreams, listener)))
+                        .thenApply(yamux -> {
+                            if (channel.pipeline().get(UpgradeErrors.NAME) != null) {
+                                channel.pipeline().remove(UpgradeErrors.NAME);
+                            }
+                            return new TcpConnection(channel, peer, direction, maxStreams, listener, incidents);
+                        }))
                 .whenComplete((connection, error) -> {
                     if (error != null) {
                         result.completeExceptionally(error instanceof CompletionException ? error.getCause() : error);
@@ -73,6 +84,21 @@ final class TcpUpgrade {
                     }
                 });
         return result;
+    }
+
+    /** Fails the upgrade on any error the socket reports while it runs; the failure closes the channel. */
+    private static final class UpgradeErrors extends io.netty.channel.ChannelInboundHandlerAdapter {
+        static final String NAME = "upgrade-errors";
+        private final CompletableFuture<TcpConnection> result;
+
+        UpgradeErrors(CompletableFuture<TcpConnection> result) {
+            this.result = result;
+        }
+
+        @Override
+        public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+            result.completeExceptionally(cause instanceof IOException ? cause : new IOException(cause.getMessage(), cause));
+        }
     }
 
     /** One multistream-select round for a single protocol, on the whole connection. */

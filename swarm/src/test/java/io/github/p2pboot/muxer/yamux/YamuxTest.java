@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.p2pboot.multistream.MultistreamDialer;
 import io.github.p2pboot.multistream.MultistreamListener;
+import io.github.p2pboot.resource.Incidents;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -55,11 +56,17 @@ import org.junit.jupiter.api.Test;
 class YamuxTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
+    private static final int SMALL_BUFFER = 16 * 1024;
+    /** What a flood makes the session write: far beyond any bound the tests below accept. */
+    private static final int FLOOD_BYTES = 8 * 1024 * 1024;
+    /** What the session may hold for a peer that does not read, generously. */
+    private static final long BOUND = 1024 * 1024;
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private final List<Channel> toClose = new ArrayList<>();
     /** Exceptions that reached any stream pipeline's end: a quiet RST must add none. */
     private final List<Throwable> streamErrors = new CopyOnWriteArrayList<>();
+    private final Incidents incidents = new Incidents();
 
     @AfterEach
     void tearDown() {
@@ -699,6 +706,220 @@ class YamuxTest {
         }
     }
 
+    // ---- peers that do not read ----
+
+    @Test
+    void pingFloodFromAPeerThatNeverReadsKeepsOneAnswerPending() throws Exception {
+        try (RawPeer peer = rawPeer(4, ch -> { }, true)) {
+            int pings = FLOOD_BYTES / YamuxSession.HEADER_LENGTH;
+            byte[] flood = new byte[pings * YamuxSession.HEADER_LENGTH];
+            ByteBuffer frames = ByteBuffer.wrap(flood);
+            for (int i = 1; i <= pings; i++) {
+                frames.put(RawPeer.header(0, YamuxSession.TYPE_PING, YamuxSession.FLAG_SYN, 0, i));
+            }
+            long maxPending = floodAndWatch(peer, flood);
+
+            assertThat(maxPending).as("bytes the session held for the peer").isLessThan(BOUND);
+            // Once the peer reads, the latest ping is answered: the session was not wedged.
+            Frame last;
+            do {
+                last = peer.read();
+                assertThat(last.type).isEqualTo(YamuxSession.TYPE_PING);
+            } while (last.length != pings);
+            assertThat(last.flags).isEqualTo(YamuxSession.FLAG_ACK);
+        }
+    }
+
+    @Test
+    void refusedStreamFloodFromAPeerThatNeverReadsStopsReadingTheConnection() throws Exception {
+        quietIncidents(() -> {
+            try (RawPeer peer = rawPeer(0, ch -> { }, true)) {
+                int syns = FLOOD_BYTES / YamuxSession.HEADER_LENGTH;
+                byte[] flood = new byte[syns * YamuxSession.HEADER_LENGTH];
+                ByteBuffer frames = ByteBuffer.wrap(flood);
+                for (int i = 0; i < syns; i++) {
+                    frames.put(RawPeer.header(0, YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_SYN, 2 * i + 1, 0));
+                }
+                CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+                    try {
+                        peer.out.write(flood);
+                        peer.out.flush();
+                    } catch (IOException closedByTheTest) {
+                        // the session stopped reading, so the write blocked until we closed
+                    }
+                });
+                long maxPending = 0;
+                long deadline = System.nanoTime() + SECONDS.toNanos(20);
+                while (peer.serverChannel.config().isAutoRead() && !writing.isDone() && System.nanoTime() < deadline) {
+                    maxPending = Math.max(maxPending, pending(peer.serverChannel));
+                    Thread.sleep(1);
+                }
+                assertThat(peer.serverChannel.config().isAutoRead()).as("the session still reads").isFalse();
+                assertThat(writing).as("the peer's flood got through").isNotDone();
+                assertThat(Math.max(maxPending, pending(peer.serverChannel))).isLessThan(BOUND);
+                assertThat(incidents.total(YamuxSession.STREAM_LIMIT)).isBetween(1L, (long) syns - 1);
+
+                // Once the peer reads, the session reads again.
+                byte[] buf = new byte[64 * 1024];
+                long until = System.nanoTime() + SECONDS.toNanos(20);
+                while (!peer.serverChannel.config().isAutoRead() && System.nanoTime() < until) {
+                    assertThat(peer.socket.getInputStream().read(buf)).isPositive();
+                }
+                assertThat(peer.serverChannel.config().isAutoRead()).isTrue();
+                peer.socket.close();
+                writing.get(10, SECONDS);
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void streamIsUnwritableWhileThePeersWindowIsUsedUpAndWritableAfterItsUpdate() throws Exception {
+        CompletableFuture<Channel> serverStream = new CompletableFuture<>();
+        Connected c = connect(16, ch -> {
+            ch.config().setAutoRead(false); // reads nothing until told
+            serverStream.complete(ch);
+        }, this::echo);
+        Channel stream = c.client.openStream().get(5, SECONDS);
+        List<Boolean> events = new CopyOnWriteArrayList<>();
+        stream.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                events.add(ctx.channel().isWritable());
+            }
+        });
+        assertThat(stream.isWritable()).isTrue();
+        byte[] chunk = new byte[16 * 1024];
+        int chunks = (YamuxStreamChannel.INITIAL_WINDOW + 64 * 1024) / chunk.length;
+        stream.eventLoop().execute(() -> {
+            for (int i = 0; i < chunks; i++) {
+                stream.write(Unpooled.wrappedBuffer(chunk));
+            }
+            stream.flush();
+        });
+
+        await().atMost(WAIT).until(() -> !stream.isWritable() && events.contains(false));
+        assertThat(stream.bytesBeforeUnwritable()).isZero();
+
+        serverStream.get(5, SECONDS).config().setAutoRead(true);
+        await().atMost(WAIT).until(stream::isWritable);
+        await().atMost(WAIT).until(() -> !events.isEmpty() && events.get(events.size() - 1));
+    }
+
+    @Test
+    void streamsAreUnwritableWhileTheirConnectionIs() throws Exception {
+        Connected c = connect(16, this::echo, this::echo);
+        Channel stream = c.client.openStream().get(5, SECONDS);
+        List<Boolean> events = new CopyOnWriteArrayList<>();
+        stream.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                events.add(ctx.channel().isWritable());
+            }
+        });
+        // The connection's buffer over its high water mark, as when its peer reads too slowly.
+        c.clientChannel.eventLoop().submit(() -> {
+            c.clientChannel.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(1, 2));
+            c.clientChannel.write(Unpooled.wrappedBuffer(new byte[64]));
+        }).get(5, SECONDS);
+        await().atMost(WAIT).until(() -> !stream.isWritable() && events.contains(false));
+
+        c.clientChannel.flush();
+        await().atMost(WAIT).until(() -> stream.isWritable() && events.get(events.size() - 1));
+    }
+
+    // ---- GoAway ----
+
+    @Test
+    void goAwayWithAnErrorCodeClosesTheConnectionAndAFloodCostsOneReport() throws Exception {
+        ch.qos.logback.classic.Logger incidentsLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Incidents.class);
+        ch.qos.logback.classic.Logger sessionLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(YamuxSession.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines = new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        incidentsLog.addAppender(lines);
+        sessionLog.addAppender(lines);
+        try (RawPeer peer = rawPeer(4)) {
+            int frames = 20_000;
+            ByteBuffer flood = ByteBuffer.allocate(frames * YamuxSession.HEADER_LENGTH);
+            for (int i = 0; i < frames; i++) {
+                flood.put(RawPeer.header(0, YamuxSession.TYPE_GO_AWAY, 0, 0, YamuxSession.GO_AWAY_PROTOCOL_ERROR));
+            }
+            try {
+                peer.out.write(flood.array());
+                peer.out.flush();
+            } catch (IOException closedMeanwhile) {
+                // the session may close the connection before the whole flood is written
+            }
+            await().atMost(WAIT).until(() -> !peer.serverChannel.isOpen());
+            assertThat(incidents.total(YamuxSession.GO_AWAY_ERROR)).isEqualTo(1);
+            assertThat(lines.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)))
+                    .as("warnings logged").hasSizeLessThanOrEqualTo(2);
+        } finally {
+            incidentsLog.detachAppender(lines);
+            sessionLog.detachAppender(lines);
+        }
+    }
+
+    @Test
+    void afterANormalGoAwayNewStreamsAreRefusedAndOpenOnesWork() throws Exception {
+        try (RawPeer peer = rawPeer(4)) {
+            peer.send(0, YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_SYN, 1, 0);
+            peer.expectFrame(YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_ACK, 1);
+            peer.send(0, YamuxSession.TYPE_GO_AWAY, 0, 0, YamuxSession.GO_AWAY_NORMAL);
+            peer.send(0, YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_SYN, 3, 0);
+            peer.expectFrame(YamuxSession.TYPE_WINDOW_UPDATE, YamuxSession.FLAG_RST, 3);
+
+            peer.sendData(0, 1, "still".getBytes(StandardCharsets.US_ASCII));
+            Frame echo = peer.expectFrame(YamuxSession.TYPE_DATA, 0, 1);
+            assertThat(new String(echo.payload, StandardCharsets.US_ASCII)).isEqualTo("still");
+            assertThat(peer.serverChannel.isActive()).isTrue();
+        }
+    }
+
+    /** Writes {@code flood} from another thread and returns the most the session held meanwhile. */
+    private static long floodAndWatch(RawPeer peer, byte[] flood) throws Exception {
+        CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+            try {
+                peer.out.write(flood);
+                peer.out.flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        long maxPending = 0;
+        long deadline = System.nanoTime() + SECONDS.toNanos(30);
+        while (!writing.isDone() && System.nanoTime() < deadline) {
+            maxPending = Math.max(maxPending, pending(peer.serverChannel));
+            Thread.sleep(1);
+        }
+        writing.get(1, SECONDS);
+        // The session may still be decoding the end of the flood.
+        long settle = System.nanoTime() + SECONDS.toNanos(2);
+        while (System.nanoTime() < settle) {
+            maxPending = Math.max(maxPending, pending(peer.serverChannel));
+            Thread.sleep(5);
+        }
+        return maxPending;
+    }
+
+    /** Bytes waiting in the channel's outbound buffer (read from the test thread: a sample). */
+    private static long pending(Channel channel) {
+        io.netty.channel.ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+        return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+    }
+
+    /** Runs {@code body} with the incidents' DEBUG line per refused stream turned off. */
+    private static void quietIncidents(java.util.concurrent.Callable<Void> body) throws Exception {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Incidents.class);
+        ch.qos.logback.classic.Level before = log.getLevel();
+        log.setLevel(ch.qos.logback.classic.Level.INFO);
+        try {
+            body.call();
+        } finally {
+            log.setLevel(before);
+        }
+    }
+
     // ---- helpers ----
 
     private void echo(Channel stream) {
@@ -803,7 +1024,7 @@ class YamuxTest {
     private Connected connect(int maxStreams, Consumer<Channel> serverInbound, Consumer<Channel> clientInbound,
             boolean addClientSessionLate) throws Exception {
         CompletableFuture<Channel> serverChannel = new CompletableFuture<>();
-        YamuxSession server = new YamuxSession(false, maxStreams, serverInbound);
+        YamuxSession server = new YamuxSession(false, maxStreams, serverInbound, incidents, "server's peer");
         Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -813,7 +1034,7 @@ class YamuxTest {
                     }
                 }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
         toClose.add(listener);
-        YamuxSession client = new YamuxSession(true, maxStreams, clientInbound);
+        YamuxSession client = new YamuxSession(true, maxStreams, clientInbound, incidents, "client's peer");
         Channel clientChannel = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -838,24 +1059,43 @@ class YamuxTest {
     }
 
     private RawPeer rawPeer(int maxStreams, Consumer<Channel> configure) throws Exception {
+        return rawPeer(maxStreams, configure, false);
+    }
+
+    /**
+     * @param smallBuffers small kernel buffers both ways (16 KiB), so that what the session answers
+     *     a peer that does not read piles up in its channel soon rather than in the kernel
+     */
+    private RawPeer rawPeer(int maxStreams, Consumer<Channel> configure, boolean smallBuffers) throws Exception {
         CompletableFuture<YamuxSession> session = new CompletableFuture<>();
-        Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        CompletableFuture<Channel> accepted = new CompletableFuture<>();
+        ServerBootstrap server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         YamuxSession s = new YamuxSession(false, maxStreams, stream -> {
                             configure.accept(stream);
                             echo(stream);
-                        });
+                        }, incidents, "raw peer");
                         ch.pipeline().addLast(s);
                         session.complete(s);
+                        accepted.complete(ch);
                     }
-                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                });
+        if (smallBuffers) {
+            server.childOption(ChannelOption.SO_SNDBUF, SMALL_BUFFER);
+        }
+        Channel listener = server.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
         toClose.add(listener);
         Socket socket = new Socket();
+        if (smallBuffers) {
+            socket.setReceiveBufferSize(SMALL_BUFFER);
+        }
         socket.connect(listener.localAddress(), 5000);
         socket.setSoTimeout(5000);
-        return new RawPeer(socket, session.get(5, SECONDS));
+        Channel serverChannel = accepted.get(5, SECONDS);
+        toClose.add(serverChannel);
+        return new RawPeer(socket, session.get(5, SECONDS), serverChannel);
     }
 
     private record Frame(int version, int type, int flags, int id, long length, byte[] payload) {
@@ -865,12 +1105,15 @@ class YamuxTest {
     private static final class RawPeer implements AutoCloseable {
         final Socket socket;
         final YamuxSession session;
+        /** The session's side of the connection. */
+        final Channel serverChannel;
         final OutputStream out;
         private final DataInputStream in;
 
-        RawPeer(Socket socket, YamuxSession session) throws IOException {
+        RawPeer(Socket socket, YamuxSession session, Channel serverChannel) throws IOException {
             this.socket = socket;
             this.session = session;
+            this.serverChannel = serverChannel;
             this.out = socket.getOutputStream();
             this.in = new DataInputStream(socket.getInputStream());
         }

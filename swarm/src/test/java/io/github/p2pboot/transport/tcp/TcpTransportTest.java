@@ -31,7 +31,7 @@ class TcpTransportTest {
                 Integer.parseInt(TestSwarms.tcpAddress(b).withoutPeerId().components().get(1).value()));
         List<Socket> silent = new ArrayList<>();
         try {
-            for (int i = 0; i < TcpTransport.MAX_PENDING_UPGRADES; i++) {
+            for (int i = 0; i < b.resources().limits().maxPendingUpgrades(); i++) {
                 Socket socket = new Socket();
                 silent.add(socket);
                 socket.connect(target, 5_000);
