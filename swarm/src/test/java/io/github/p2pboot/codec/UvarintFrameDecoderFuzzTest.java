@@ -1,5 +1,10 @@
 package io.github.p2pboot.codec;
 
+import io.github.p2pboot.fuzzing.Fuzz;
+import io.github.p2pboot.fuzzing.Gen;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.p2pboot.fuzzing.AllocationMeter;
@@ -13,14 +18,6 @@ import io.netty.handler.codec.TooLongFrameException;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * Fuzzes the varint length-prefix framing of identify and Kademlia ({@link UvarintFrameDecoder})
@@ -29,19 +26,18 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * oversized length is refused with a {@link CorruptedFrameException} or {@link TooLongFrameException}
  * naming it, before anything is buffered for it; every buffer is released.
  */
-@AddLifecycleHook(io.github.p2pboot.fuzzing.FuzzTries.class)
 class UvarintFrameDecoderFuzzTest {
 
     private static final int LIMIT = 1024;
     private static final java.util.concurrent.atomic.AtomicInteger TRIES = new java.util.concurrent.atomic.AtomicInteger();
     private static LeakReports leaks;
 
-    @BeforeContainer
+    @BeforeAll
     static void strictLeakDetection() {
         leaks = new LeakReports();
     }
 
-    @AfterContainer
+    @AfterAll
     static void noLeaks() {
         try {
             assertThat(leaks.collect()).isEmpty();
@@ -50,44 +46,46 @@ class UvarintFrameDecoderFuzzTest {
         }
     }
 
-    @Property
-    void framesAreSplitAsTheSpecSaysAndBadPrefixesRefused(@ForAll("frames") Mutator.Input input) {
-        TrackingAllocator allocator = new TrackingAllocator();
-        ChannelFeeder.CloseOnError errors = new ChannelFeeder.CloseOnError();
-        EmbeddedChannel channel = new EmbeddedChannel(new UvarintFrameDecoder(LIMIT), errors);
-        ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
-        try {
-            AllocationMeter meter = AllocationMeter.start();
-            feeder.feed(input.chunks());
-            boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
-            List<byte[]> frames = feeder.drainInbound();
-            feeder.finish();
+    @Test
+    void framesAreSplitAsTheSpecSaysAndBadPrefixesRefused() {
+        Fuzz.forAll(frames(), input -> {
+            TrackingAllocator allocator = new TrackingAllocator();
+            ChannelFeeder.CloseOnError errors = new ChannelFeeder.CloseOnError();
+            EmbeddedChannel channel = new EmbeddedChannel(new UvarintFrameDecoder(LIMIT), errors);
+            ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
+            try {
+                AllocationMeter meter = AllocationMeter.start();
+                feeder.feed(input.chunks());
+                boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
+                List<byte[]> frames = feeder.drainInbound();
+                feeder.finish();
 
-            Model expected = Model.of(input.bytes());
-            assertThat(frames).containsExactlyElementsOf(expected.frames);
-            assertThat(feeder.escaped()).isEmpty();
-            if (expected.error == null) {
-                assertThat(errors.errors()).isEmpty();
-            } else {
-                assertThat(errors.errors()).hasSize(1);
-                Throwable error = errors.errors().get(0);
-                assertThat(error).isInstanceOf(expected.error);
-                assertThat(error.getMessage()).containsAnyOf("frame length prefix", "exceeds the limit of " + LIMIT);
+                Model expected = Model.of(input.bytes());
+                assertThat(frames).containsExactlyElementsOf(expected.frames);
+                assertThat(feeder.escaped()).isEmpty();
+                if (expected.error == null) {
+                    assertThat(errors.errors()).isEmpty();
+                } else {
+                    assertThat(errors.errors()).hasSize(1);
+                    Throwable error = errors.errors().get(0);
+                    assertThat(error).isInstanceOf(expected.error);
+                    assertThat(error.getMessage()).containsAnyOf("frame length prefix", "exceeds the limit of " + LIMIT);
+                }
+                assertThat(allocator.unreleased()).isEmpty();
+                // Whatever the declared lengths, nothing is allocated for bytes that did not arrive.
+                assertThat(allocator.largestRequest()).isLessThanOrEqualTo(Math.max(1024, 2 * input.bytes().length));
+                assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
+            } finally {
+                allocator.releaseAll();
             }
-            assertThat(allocator.unreleased()).isEmpty();
-            // Whatever the declared lengths, nothing is allocated for bytes that did not arrive.
-            assertThat(allocator.largestRequest()).isLessThanOrEqualTo(Math.max(1024, 2 * input.bytes().length));
-            assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
-        } finally {
-            allocator.releaseAll();
-        }
+        });
     }
 
     /**
      * Found by the Kademlia property: a server that ended a stream after its answers sent the peer
      * one more message, empty, because the encoder framed the empty buffer that marks the flush.
      */
-    @net.jqwik.api.Example
+    @Test
     void theEmptyFlushMarkerIsNotSentAsAZeroLengthFrame() {
         EmbeddedChannel channel = new EmbeddedChannel(UvarintFrameEncoder.INSTANCE);
 
@@ -102,67 +100,68 @@ class UvarintFrameDecoderFuzzTest {
         assertThat(channel.finish()).isFalse();
     }
 
-    @Property
-    void varintReadersAgreeWithTheModel(@ForAll("varints") Mutator.Input input) {
-        byte[] bytes = input.bytes();
-        Long modelValue;
-        int modelLength;
-        String modelError = null;
-        long value = 0;
-        int i = 0;
-        for (; ; i++) {
-            if (i >= Varint.MAX_BYTES) {
-                modelError = "longer";
-                break;
-            }
-            if (i >= bytes.length) {
-                modelError = "truncated";
-                break;
-            }
-            int b = bytes[i] & 0xFF;
-            value |= (long) (b & 0x7F) << (7 * i);
-            if ((b & 0x80) == 0) {
-                if (b == 0 && i > 0) {
-                    modelError = "minimal";
+    @Test
+    void varintReadersAgreeWithTheModel() {
+        Fuzz.forAll(varints(), input -> {
+            byte[] bytes = input.bytes();
+            Long modelValue;
+            int modelLength;
+            String modelError = null;
+            long value = 0;
+            int i = 0;
+            for (; ; i++) {
+                if (i >= Varint.MAX_BYTES) {
+                    modelError = "longer";
+                    break;
                 }
-                break;
+                if (i >= bytes.length) {
+                    modelError = "truncated";
+                    break;
+                }
+                int b = bytes[i] & 0xFF;
+                value |= (long) (b & 0x7F) << (7 * i);
+                if ((b & 0x80) == 0) {
+                    if (b == 0 && i > 0) {
+                        modelError = "minimal";
+                    }
+                    break;
+                }
             }
-        }
-        modelValue = modelError == null ? value : null;
-        modelLength = i + 1;
+            modelValue = modelError == null ? value : null;
+            modelLength = i + 1;
 
-        try {
-            Varint.Decoded decoded = Varint.decode(bytes, 0);
-            assertThat(modelValue).isEqualTo(decoded.value());
-            assertThat(decoded.length()).isEqualTo(modelLength);
-            assertThat(decoded.value()).isNotNegative();
-            assertThat(Varint.encode(decoded.value())).isEqualTo(java.util.Arrays.copyOf(bytes, modelLength));
-        } catch (IllegalArgumentException e) {
-            assertThat(modelError).isNotNull();
-            assertThat(e.getMessage()).contains(modelError);
-        }
-
-        io.netty.buffer.ByteBuf in = io.netty.buffer.Unpooled.wrappedBuffer(bytes);
-        try {
-            long read = Varint.tryRead(in);
-            if (read < 0) {
-                assertThat(modelError).isEqualTo("truncated");
-                assertThat(in.readerIndex()).isZero();
-            } else {
-                assertThat(modelValue).isEqualTo(read);
-                assertThat(in.readerIndex()).isEqualTo(modelLength);
+            try {
+                Varint.Decoded decoded = Varint.decode(bytes, 0);
+                assertThat(modelValue).isEqualTo(decoded.value());
+                assertThat(decoded.length()).isEqualTo(modelLength);
+                assertThat(decoded.value()).isNotNegative();
+                assertThat(Varint.encode(decoded.value())).isEqualTo(java.util.Arrays.copyOf(bytes, modelLength));
+            } catch (IllegalArgumentException e) {
+                assertThat(modelError).isNotNull();
+                assertThat(e.getMessage()).contains(modelError);
             }
-        } catch (IllegalArgumentException e) {
-            assertThat(modelError).isIn("longer", "minimal");
-        }
+
+            io.netty.buffer.ByteBuf in = io.netty.buffer.Unpooled.wrappedBuffer(bytes);
+            try {
+                long read = Varint.tryRead(in);
+                if (read < 0) {
+                    assertThat(modelError).isEqualTo("truncated");
+                    assertThat(in.readerIndex()).isZero();
+                } else {
+                    assertThat(modelValue).isEqualTo(read);
+                    assertThat(in.readerIndex()).isEqualTo(modelLength);
+                }
+            } catch (IllegalArgumentException e) {
+                assertThat(modelError).isIn("longer", "minimal");
+            }
+        });
     }
 
-    @Provide
-    Arbitrary<Mutator.Input> frames() {
-        Arbitrary<byte[]> body = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(20, Arbitraries.bytes().array(byte[].class).ofMaxSize(200)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMinSize(LIMIT - 2).ofMaxSize(LIMIT + 2)));
-        return Mutator.inputs(body.list().ofMaxSize(4).map(bodies -> {
+    Gen<Mutator.Input> frames() {
+        Gen<byte[]> body = Gen.frequency(
+                Gen.weight(20, Gen.bytes(0, 200)),
+                Gen.weight(1, Gen.bytes(LIMIT - 2, LIMIT + 2)));
+        return Mutator.inputs(body.list(0, 4).map(bodies -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             for (byte[] b : bodies) {
                 Varint.write(b.length, out);
@@ -172,9 +171,8 @@ class UvarintFrameDecoderFuzzTest {
         }));
     }
 
-    @Provide
-    Arbitrary<Mutator.Input> varints() {
-        return Mutator.inputs(Arbitraries.longs().greaterOrEqual(0).map(Varint::encode));
+    Gen<Mutator.Input> varints() {
+        return Mutator.inputs(Gen.nonNegativeLongs().map(Varint::encode));
     }
 
     /** What a correct reader makes of the input: the whole frames before the first error, and that error. */

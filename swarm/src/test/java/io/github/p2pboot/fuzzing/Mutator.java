@@ -2,9 +2,6 @@ package io.github.p2pboot.fuzzing;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 
 /**
  * Fuzz inputs: valid messages damaged the way a hostile or broken peer would (bits flipped, bytes
@@ -61,13 +58,16 @@ public final class Mutator {
     }
 
     /** Mostly mutated valid inputs, some untouched valid ones, some random bytes. */
-    public static Arbitrary<Input> inputs(Arbitrary<byte[]> valid) {
-        Arbitrary<byte[]> random = Arbitraries.bytes().array(byte[].class).ofMaxSize(300);
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(1, Combinators.combine(valid, Arbitraries.longs()).as(Input::new)),
-                net.jqwik.api.Tuple.of(7, Combinators.combine(valid, Arbitraries.longs())
-                        .as((bytes, seed) -> new Input(mutate(bytes, new SplittableRandom(seed)), seed))),
-                net.jqwik.api.Tuple.of(2, Combinators.combine(random, Arbitraries.longs()).as(Input::new)));
+    public static Gen<Input> inputs(Gen<byte[]> valid) {
+        Gen<byte[]> random = Gen.bytes(0, 300);
+        return Gen.frequency(
+                Gen.weight(1, r -> new Input(valid.next(r), r.nextLong())),
+                Gen.weight(7, r -> {
+                    byte[] bytes = valid.next(r);
+                    long seed = r.nextLong();
+                    return new Input(mutate(bytes, new SplittableRandom(seed)), seed);
+                }),
+                Gen.weight(2, r -> new Input(random.next(r), r.nextLong())));
     }
 
     /** One to four mutations of {@code valid}. */

@@ -1,5 +1,8 @@
 package io.github.p2pboot.identity;
 
+import io.github.p2pboot.fuzzing.Fuzz;
+import io.github.p2pboot.fuzzing.Gen;
+import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.p2pboot.fuzzing.AllocationMeter;
@@ -10,12 +13,6 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
 import org.bouncycastle.asn1.sec.SECNamedCurves;
 
 /**
@@ -24,83 +21,85 @@ import org.bouncycastle.asn1.sec.SECNamedCurves;
  * multiaddrs and Kademlia, and its text forms. Only {@link KeyFormatException} may escape, naming
  * what is wrong; whatever is accepted encodes back to what was read and derives a consistent peer id.
  */
-@AddLifecycleHook(io.github.p2pboot.fuzzing.FuzzTries.class)
 class KeyProtobufFuzzTest {
 
     private static final AtomicInteger TRIES = new AtomicInteger();
     private static final List<byte[]> VALID_KEYS = validKeys();
 
-    @Property
-    void publicKeysDecodeOrAreRefusedWithAReason(@ForAll("publicKeys") Mutator.Input input) {
-        AllocationMeter meter = AllocationMeter.start();
-        PublicKey key;
-        try {
-            key = PublicKey.unmarshal(input.bytes());
-        } catch (KeyFormatException e) {
-            assertThat(e.getMessage()).isNotBlank().containsAnyOf("public key", "key type", "Ed25519", "Secp256k1", "ECDSA", "RSA");
+    @Test
+    void publicKeysDecodeOrAreRefusedWithAReason() {
+        Fuzz.forAll(publicKeys(), input -> {
+            AllocationMeter meter = AllocationMeter.start();
+            PublicKey key;
+            try {
+                key = PublicKey.unmarshal(input.bytes());
+            } catch (KeyFormatException e) {
+                assertThat(e.getMessage()).isNotBlank().containsAnyOf("public key", "key type", "Ed25519", "Secp256k1", "ECDSA", "RSA");
+                assertThat(meter.withinBudget(input.bytes().length, TRIES)).isTrue();
+                return;
+            }
             assertThat(meter.withinBudget(input.bytes().length, TRIES)).isTrue();
-            return;
-        }
-        assertThat(meter.withinBudget(input.bytes().length, TRIES)).isTrue();
-        assertThat(PublicKey.unmarshal(key.marshal())).isEqualTo(key);
-        PeerId id = PeerId.fromPublicKey(key);
-        assertThat(id.matches(key)).isTrue();
-        assertThat(PeerId.fromBytes(id.toBytes())).isEqualTo(id);
-        assertThat(PeerId.parse(id.toBase58())).isEqualTo(id);
-        assertThat(PeerId.parse(id.toCidString())).isEqualTo(id);
-        id.publicKey().ifPresent(inlined -> assertThat(inlined).isEqualTo(key));
-        assertThat(key.verify("data".getBytes(StandardCharsets.UTF_8), input.bytes())).isFalse();
+            assertThat(PublicKey.unmarshal(key.marshal())).isEqualTo(key);
+            PeerId id = PeerId.fromPublicKey(key);
+            assertThat(id.matches(key)).isTrue();
+            assertThat(PeerId.fromBytes(id.toBytes())).isEqualTo(id);
+            assertThat(PeerId.parse(id.toBase58())).isEqualTo(id);
+            assertThat(PeerId.parse(id.toCidString())).isEqualTo(id);
+            id.publicKey().ifPresent(inlined -> assertThat(inlined).isEqualTo(key));
+            assertThat(key.verify("data".getBytes(StandardCharsets.UTF_8), input.bytes())).isFalse();
+        });
     }
 
-    @Property
-    void binaryPeerIdsDecodeOrAreRefusedWithAReason(@ForAll("peerIds") Mutator.Input input) {
-        PeerId id;
-        try {
-            id = PeerId.fromBytes(input.bytes());
-        } catch (KeyFormatException e) {
-            assertThat(e.getMessage()).isNotBlank().containsAnyOf("peer id", "multihash");
-            return;
-        }
-        assertThat(id.toBytes()).isEqualTo(input.bytes());
-        assertThat(PeerId.parse(id.toBase58())).isEqualTo(id);
-        assertThat(PeerId.parse(id.toCidString())).isEqualTo(id);
-        try {
-            id.publicKey().ifPresent(key -> assertThat(PeerId.fromPublicKey(key)).isEqualTo(id));
-        } catch (KeyFormatException e) {
-            // An identity multihash of bytes that are no key: a valid id, but no key to get from it.
-            assertThat(e.getMessage()).containsAnyOf("public key", "key type", "Ed25519", "Secp256k1", "ECDSA", "RSA");
-        }
+    @Test
+    void binaryPeerIdsDecodeOrAreRefusedWithAReason() {
+        Fuzz.forAll(peerIds(), input -> {
+            PeerId id;
+            try {
+                id = PeerId.fromBytes(input.bytes());
+            } catch (KeyFormatException e) {
+                assertThat(e.getMessage()).isNotBlank().containsAnyOf("peer id", "multihash");
+                return;
+            }
+            assertThat(id.toBytes()).isEqualTo(input.bytes());
+            assertThat(PeerId.parse(id.toBase58())).isEqualTo(id);
+            assertThat(PeerId.parse(id.toCidString())).isEqualTo(id);
+            try {
+                id.publicKey().ifPresent(key -> assertThat(PeerId.fromPublicKey(key)).isEqualTo(id));
+            } catch (KeyFormatException e) {
+                // An identity multihash of bytes that are no key: a valid id, but no key to get from it.
+                assertThat(e.getMessage()).containsAnyOf("public key", "key type", "Ed25519", "Secp256k1", "ECDSA", "RSA");
+            }
+        });
     }
 
-    @Property
-    void textPeerIdsParseOrAreRefusedWithAReason(@ForAll("peerIdTexts") Mutator.Input input) {
-        String text = new String(input.bytes(), StandardCharsets.UTF_8);
-        PeerId id;
-        try {
-            id = PeerId.parse(text);
-        } catch (KeyFormatException e) {
-            assertThat(e.getMessage()).isNotBlank().containsAnyOf("peer id");
-            return;
-        }
-        assertThat(PeerId.parse(id.toBase58())).isEqualTo(id);
-        assertThat(PeerId.fromBytes(id.toBytes())).isEqualTo(id);
+    @Test
+    void textPeerIdsParseOrAreRefusedWithAReason() {
+        Fuzz.forAll(peerIdTexts(), input -> {
+            String text = new String(input.bytes(), StandardCharsets.UTF_8);
+            PeerId id;
+            try {
+                id = PeerId.parse(text);
+            } catch (KeyFormatException e) {
+                assertThat(e.getMessage()).isNotBlank().containsAnyOf("peer id");
+                return;
+            }
+            assertThat(PeerId.parse(id.toBase58())).isEqualTo(id);
+            assertThat(PeerId.fromBytes(id.toBytes())).isEqualTo(id);
+        });
     }
 
-    @Provide
-    Arbitrary<Mutator.Input> publicKeys() {
-        return Mutator.inputs(Arbitraries.of(VALID_KEYS));
+    Gen<Mutator.Input> publicKeys() {
+        return Mutator.inputs(Gen.of(VALID_KEYS));
     }
 
-    @Provide
-    Arbitrary<Mutator.Input> peerIds() {
-        return Mutator.inputs(Arbitraries.of(VALID_KEYS).map(k -> PeerId.fromPublicKey(PublicKey.unmarshal(k)).toBytes()));
+    Gen<Mutator.Input> peerIds() {
+        return Mutator.inputs(Gen.of(VALID_KEYS).map(k -> PeerId.fromPublicKey(PublicKey.unmarshal(k)).toBytes()));
     }
 
-    @Provide
-    Arbitrary<Mutator.Input> peerIdTexts() {
-        return Mutator.inputs(Arbitraries.of(VALID_KEYS).flatMap(k -> {
+    Gen<Mutator.Input> peerIdTexts() {
+        return Mutator.inputs(Gen.of(VALID_KEYS).flatMap(k -> {
             PeerId id = PeerId.fromPublicKey(PublicKey.unmarshal(k));
-            return Arbitraries.of(id.toBase58(), id.toCidString());
+            return Gen.of(id.toBase58(), id.toCidString());
         }).map(s -> s.getBytes(StandardCharsets.UTF_8)));
     }
 

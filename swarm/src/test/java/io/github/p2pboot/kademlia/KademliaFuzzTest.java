@@ -1,5 +1,10 @@
 package io.github.p2pboot.kademlia;
 
+import io.github.p2pboot.fuzzing.Fuzz;
+import io.github.p2pboot.fuzzing.Gen;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -25,15 +30,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * Fuzzes Kademlia requests as a DHT server reads them: the real server pipeline of
@@ -42,7 +38,6 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * DEBUG line that says what was wrong; nothing escapes; every answer is one well-formed message
  * per request; every buffer is released.
  */
-@AddLifecycleHook(io.github.p2pboot.fuzzing.FuzzTries.class)
 class KademliaFuzzTest {
 
     private static final AtomicInteger TRIES = new AtomicInteger();
@@ -58,7 +53,7 @@ class KademliaFuzzTest {
     private static Swarm swarm;
     private static Kademlia dht;
 
-    @BeforeContainer
+    @BeforeAll
     static void start() {
         leaks = new LeakReports();
         log = new LogCapture(KadStreams.class, Kademlia.class);
@@ -71,7 +66,7 @@ class KademliaFuzzTest {
         }
     }
 
-    @AfterContainer
+    @AfterAll
     static void noLeaks() {
         try {
             assertThat(leaks.collect()).isEmpty();
@@ -82,46 +77,51 @@ class KademliaFuzzTest {
         }
     }
 
-    @Property
-    void requestsAreAnsweredOrTheStreamClosedWithAReason(@ForAll("requests") Mutator.Input input) throws Exception {
-        TrackingAllocator allocator = new TrackingAllocator();
-        EmbeddedChannel channel = new EmbeddedChannel();
-        ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
-        KadStreams.server(PROTOCOL, dht.requestHandler()).handleStream(new EmbeddedStream(channel, PROTOCOL, PEER));
-        log.clear();
-        try {
-            AllocationMeter meter = AllocationMeter.start();
-            feeder.feed(input.chunks());
-            boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
-            boolean open = channel.isOpen();
-            if (open) {
-                channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-                channel.runPendingTasks();
-            }
-            byte[] answers = feeder.drainOutbound();
-            feeder.finish();
+    @Test
+    void requestsAreAnsweredOrTheStreamClosedWithAReason() {
+        Fuzz.forAll(requests(), input -> {
+            TrackingAllocator allocator = new TrackingAllocator();
+            EmbeddedChannel channel = new EmbeddedChannel();
+            ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
+            KadStreams.server(PROTOCOL, dht.requestHandler(), new KadStreams.ServerLoad(), KadStreams.maxRequestSize(1000)).handleStream(new EmbeddedStream(channel, PROTOCOL, PEER));
+            log.clear();
+            try {
+                AllocationMeter meter = AllocationMeter.start();
+                feeder.feed(input.chunks());
+                boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
+                boolean open = channel.isOpen();
+                if (open) {
+                    channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+                    channel.runPendingTasks();
+                }
+                byte[] answers = feeder.drainOutbound();
+                feeder.finish();
 
-            assertThat(feeder.escaped()).isEmpty();
-            List<Message> responses = responses(answers);
-            int requests = wholeFrames(input.bytes());
-            assertThat(responses.size()).isLessThanOrEqualTo(requests);
-            if (!open) {
-                assertThat(log.messages()).anySatisfy(m -> assertThat(m).startsWith("Refusing a Kademlia request from " + PEER + ": ")
-                        .containsAnyOf(REFUSALS));
+                assertThat(feeder.escaped()).isEmpty();
+                List<Message> responses = responses(answers);
+                int requests = wholeFrames(input.bytes());
+                assertThat(responses.size()).isLessThanOrEqualTo(requests);
+                if (!open) {
+                    assertThat(log.messages()).anySatisfy(m -> assertThat(m).startsWith("Refusing a Kademlia request from " + PEER + ": ")
+                            .containsAnyOf(REFUSALS));
+                }
+                assertThat(allocator.unreleased()).isEmpty();
+                assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
+            } finally {
+                allocator.releaseAll();
             }
-            assertThat(allocator.unreleased()).isEmpty();
-            assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
-        } finally {
-            allocator.releaseAll();
-        }
+        });
     }
 
-    @Provide
-    Arbitrary<Mutator.Input> requests() {
-        Arbitrary<byte[]> key = Arbitraries.oneOf(Arbitraries.of("/fuzz/a", "/pk/x", "").map(s -> s.getBytes(StandardCharsets.UTF_8)),
-                Arbitraries.bytes().array(byte[].class).ofMaxSize(40));
-        Arbitrary<Message.MessageType> type = Arbitraries.of(Message.MessageType.class).filter(t -> t != Message.MessageType.UNRECOGNIZED);
-        Arbitrary<Message> request = Combinators.combine(type, key, Arbitraries.bytes().array(byte[].class).ofMaxSize(60)).as((t, k, value) -> {
+    Gen<Mutator.Input> requests() {
+        Gen<byte[]> key = Gen.oneOf(Gen.of("/fuzz/a", "/pk/x", "").map(s -> s.getBytes(StandardCharsets.UTF_8)),
+                Gen.bytes(0, 40));
+        Gen<Message.MessageType> type = Gen.of(Message.MessageType.class).filter(t -> t != Message.MessageType.UNRECOGNIZED);
+        Gen<byte[]> values = Gen.bytes(0, 60);
+        Gen<Message> request = r -> {
+            Message.MessageType t = type.next(r);
+            byte[] k = key.next(r);
+            byte[] value = values.next(r);
             Message.Builder b = Message.newBuilder().setType(t).setKey(ByteString.copyFrom(k));
             switch (t) {
                 case PUT_VALUE -> b.setRecord(Record.newBuilder().setKey(ByteString.copyFrom(k)).setValue(ByteString.copyFrom(value)));
@@ -131,8 +131,8 @@ class KademliaFuzzTest {
                 default -> { }
             }
             return b.build();
-        });
-        return Mutator.inputs(request.list().ofMinSize(1).ofMaxSize(3).map(list -> {
+        };
+        return Mutator.inputs(request.list(1, 3).map(list -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             for (Message m : list) {
                 byte[] body = m.toByteArray();

@@ -1,5 +1,8 @@
 package io.github.p2pboot.multiaddr;
 
+import io.github.p2pboot.fuzzing.Fuzz;
+import io.github.p2pboot.fuzzing.Gen;
+import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.p2pboot.fuzzing.AllocationMeter;
@@ -8,13 +11,6 @@ import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
 
 /**
  * Fuzzes multiaddr parsing, binary (as identify and Kademlia carry it) and text. Only
@@ -22,39 +18,42 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
  * encodes back to exactly its bytes, and every accepted multiaddr survives a trip through its
  * text form and its binary form unchanged.
  */
-@AddLifecycleHook(io.github.p2pboot.fuzzing.FuzzTries.class)
 class MultiaddrFuzzTest {
 
     private static final AtomicInteger TRIES = new AtomicInteger();
     private static final PeerId PEER = PeerId.fromPublicKey(PrivateKey.generateEd25519().publicKey());
 
-    @Property
-    void binaryMultiaddrsDecodeToThemselvesOrAreRefused(@ForAll("binary") Mutator.Input input) {
-        AllocationMeter meter = AllocationMeter.start();
-        Multiaddr address;
-        try {
-            address = Multiaddr.fromBytes(input.bytes());
-        } catch (MultiaddrFormatException e) {
-            assertThat(e.getMessage()).containsAnyOf("binary multiaddr", "truncated");
+    @Test
+    void binaryMultiaddrsDecodeToThemselvesOrAreRefused() {
+        Fuzz.forAll(binary(), input -> {
+            AllocationMeter meter = AllocationMeter.start();
+            Multiaddr address;
+            try {
+                address = Multiaddr.fromBytes(input.bytes());
+            } catch (MultiaddrFormatException e) {
+                assertThat(e.getMessage()).containsAnyOf("binary multiaddr", "truncated");
+                assertThat(meter.withinBudget(input.bytes().length, TRIES)).isTrue();
+                return;
+            }
             assertThat(meter.withinBudget(input.bytes().length, TRIES)).isTrue();
-            return;
-        }
-        assertThat(meter.withinBudget(input.bytes().length, TRIES)).isTrue();
-        assertThat(address.toBytes()).isEqualTo(input.bytes());
-        assertRoundTrips(address);
+            assertThat(address.toBytes()).isEqualTo(input.bytes());
+            assertRoundTrips(address);
+        });
     }
 
-    @Property
-    void textMultiaddrsParseToThemselvesOrAreRefused(@ForAll("text") Mutator.Input input) {
-        String text = new String(input.bytes(), StandardCharsets.UTF_8);
-        Multiaddr address;
-        try {
-            address = Multiaddr.parse(text);
-        } catch (MultiaddrFormatException e) {
-            assertThat(e.getMessage()).isNotBlank();
-            return;
-        }
-        assertRoundTrips(address);
+    @Test
+    void textMultiaddrsParseToThemselvesOrAreRefused() {
+        Fuzz.forAll(text(), input -> {
+            String text = new String(input.bytes(), StandardCharsets.UTF_8);
+            Multiaddr address;
+            try {
+                address = Multiaddr.parse(text);
+            } catch (MultiaddrFormatException e) {
+                assertThat(e.getMessage()).isNotBlank();
+                return;
+            }
+            assertRoundTrips(address);
+        });
     }
 
     private static void assertRoundTrips(Multiaddr address) {
@@ -65,13 +64,11 @@ class MultiaddrFuzzTest {
                 ? Multiaddr.parse("/p2p/" + id) : address));
     }
 
-    @Provide
-    Arbitrary<Mutator.Input> binary() {
+    Gen<Mutator.Input> binary() {
         return Mutator.inputs(addresses().map(Multiaddr::toBytes));
     }
 
-    @Provide
-    Arbitrary<Mutator.Input> text() {
+    Gen<Mutator.Input> text() {
         return Mutator.inputs(addresses().map(a -> {
             String s = a.toString();
             // The legacy name for p2p in every other address.
@@ -79,15 +76,20 @@ class MultiaddrFuzzTest {
         }).map(s -> s.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static Arbitrary<Multiaddr> addresses() {
-        Arbitrary<String> ip = Arbitraries.oneOf(
-                Arbitraries.integers().between(0, 255).list().ofSize(4).map(l -> "/ip4/" + l.get(0) + "." + l.get(1) + "." + l.get(2) + "." + l.get(3)),
-                Arbitraries.of("/ip6/::1", "/ip6/2001:db8::1", "/ip6/::ffff:127.0.0.1", "/ip6/fe80::1:2:3:4", "/ip6/1:2:3:4:5:6:7:8"),
-                Arbitraries.strings().alpha().numeric().withChars('.', '-').ofMinLength(1).ofMaxLength(30)
-                        .flatMap(name -> Arbitraries.of("/dns/", "/dns4/", "/dns6/").map(p -> p + name)));
-        Arbitrary<String> transport = Combinators.combine(Arbitraries.of("/tcp/", "/udp/"), Arbitraries.integers().between(0, 65535))
-                .as((t, port) -> t + port + (t.equals("/udp/") && port % 2 == 0 ? "/quic-v1" : ""));
-        Arbitrary<String> peer = Arbitraries.of("", "/p2p/" + PEER);
-        return Combinators.combine(ip, transport, peer).as((i, t, p) -> Multiaddr.parse(i + t + p));
+    private static Gen<Multiaddr> addresses() {
+        Gen<String> ip = Gen.oneOf(
+                Gen.ints(0, 255).list(4, 4).map(l -> "/ip4/" + l.get(0) + "." + l.get(1) + "." + l.get(2) + "." + l.get(3)),
+                Gen.of("/ip6/::1", "/ip6/2001:db8::1", "/ip6/::ffff:127.0.0.1", "/ip6/fe80::1:2:3:4", "/ip6/1:2:3:4:5:6:7:8"),
+                Gen.strings(Gen.charsOf("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"), 1, 30)
+                        .flatMap(name -> Gen.of("/dns/", "/dns4/", "/dns6/").map(p -> p + name)));
+        Gen<String> transportName = Gen.of("/tcp/", "/udp/");
+        Gen<Integer> port = Gen.ints(0, 65535);
+        Gen<String> transport = r -> {
+            String t = transportName.next(r);
+            int n = port.next(r);
+            return t + n + (t.equals("/udp/") && n % 2 == 0 ? "/quic-v1" : "");
+        };
+        Gen<String> peer = Gen.of("", "/p2p/" + PEER);
+        return r -> Multiaddr.parse(ip.next(r) + transport.next(r) + peer.next(r));
     }
 }

@@ -1,5 +1,10 @@
 package io.github.p2pboot.multistream;
 
+import io.github.p2pboot.fuzzing.Fuzz;
+import io.github.p2pboot.fuzzing.Gen;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.p2pboot.codec.Varint;
@@ -22,14 +27,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * Fuzzes multistream-select on both sides, with the real {@link MultistreamListener} and
@@ -38,7 +35,6 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * sent are the spec's, and bad input closes the stream with a reason that names the problem. No
  * exception reaches the end of the pipeline and every buffer is released.
  */
-@AddLifecycleHook(io.github.p2pboot.fuzzing.FuzzTries.class)
 class MultistreamFuzzTest {
 
     private static final String PING = "/ipfs/ping/1.0.0";
@@ -50,13 +46,13 @@ class MultistreamFuzzTest {
     private static LeakReports leaks;
     private static LogCapture log;
 
-    @BeforeContainer
+    @BeforeAll
     static void start() {
         leaks = new LeakReports();
         log = new LogCapture(MultistreamListener.class, MultistreamDialer.class);
     }
 
-    @AfterContainer
+    @AfterAll
     static void noLeaks() {
         try {
             assertThat(leaks.collect()).isEmpty();
@@ -66,118 +62,124 @@ class MultistreamFuzzTest {
         }
     }
 
-    @Property
-    void listenerAgreesExactlyWhenTheSpecDoes(@ForAll("proposals") Mutator.Input input) {
-        TrackingAllocator allocator = new TrackingAllocator();
-        AtomicReference<String> selected = new AtomicReference<>();
-        Capture protocol = new Capture();
-        EmbeddedChannel channel = new EmbeddedChannel();
-        ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
-        channel.pipeline().addLast(new MultistreamListener(SUPPORTED::contains, (ctx, id) -> {
-            assertThat(selected.getAndSet(id)).isNull();
-            ctx.pipeline().addLast(protocol);
-        }));
-        log.clear();
-        try {
-            byte[] header = feeder.drainOutbound();
-            AllocationMeter meter = AllocationMeter.start();
-            feeder.feed(input.chunks());
-            boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
-            byte[] answers = feeder.drainOutbound();
-            boolean open = channel.isOpen();
-            feeder.finish();
+    @Test
+    void listenerAgreesExactlyWhenTheSpecDoes() {
+        Fuzz.forAll(proposals(), input -> {
+            TrackingAllocator allocator = new TrackingAllocator();
+            AtomicReference<String> selected = new AtomicReference<>();
+            Capture protocol = new Capture();
+            EmbeddedChannel channel = new EmbeddedChannel();
+            ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
+            channel.pipeline().addLast(new MultistreamListener(SUPPORTED::contains, (ctx, id) -> {
+                assertThat(selected.getAndSet(id)).isNull();
+                ctx.pipeline().addLast(protocol);
+            }));
+            log.clear();
+            try {
+                byte[] header = feeder.drainOutbound();
+                AllocationMeter meter = AllocationMeter.start();
+                feeder.feed(input.chunks());
+                boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
+                byte[] answers = feeder.drainOutbound();
+                boolean open = channel.isOpen();
+                feeder.finish();
 
-            ListenerModel model = ListenerModel.of(input.bytes());
-            assertThat(header).isEqualTo(encode(Messages.HEADER));
-            assertThat(answers).isEqualTo(model.answers.toByteArray());
-            assertThat(selected.get()).isEqualTo(model.selected);
-            assertThat(open).isEqualTo(model.error == null);
-            if (model.selected != null) {
-                assertThat(protocol.received()).isEqualTo(Arrays.copyOfRange(input.bytes(), model.consumed, input.bytes().length));
-                assertThat(channel.pipeline().get(MultistreamListener.class)).isNull();
+                ListenerModel model = ListenerModel.of(input.bytes());
+                assertThat(header).isEqualTo(encode(Messages.HEADER));
+                assertThat(answers).isEqualTo(model.answers.toByteArray());
+                assertThat(selected.get()).isEqualTo(model.selected);
+                assertThat(open).isEqualTo(model.error == null);
+                if (model.selected != null) {
+                    assertThat(protocol.received()).isEqualTo(Arrays.copyOfRange(input.bytes(), model.consumed, input.bytes().length));
+                    assertThat(channel.pipeline().get(MultistreamListener.class)).isNull();
+                }
+                if (model.error != null) {
+                    assertThat(log.messages()).anySatisfy(m -> assertThat(m).startsWith("multistream-select failed").contains(model.error));
+                }
+                assertThat(feeder.escaped()).isEmpty();
+                assertThat(allocator.unreleased()).isEmpty();
+                assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
+            } finally {
+                allocator.releaseAll();
             }
-            if (model.error != null) {
-                assertThat(log.messages()).anySatisfy(m -> assertThat(m).startsWith("multistream-select failed").contains(model.error));
-            }
-            assertThat(feeder.escaped()).isEmpty();
-            assertThat(allocator.unreleased()).isEmpty();
-            assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
-        } finally {
-            allocator.releaseAll();
-        }
+        });
     }
 
-    @Property
-    void dialerAgreesExactlyWhenTheSpecDoes(@ForAll("answers") Mutator.Input input) {
-        TrackingAllocator allocator = new TrackingAllocator();
-        CompletableFuture<String> selected = new CompletableFuture<>();
-        Capture protocol = new Capture();
-        EmbeddedChannel channel = new EmbeddedChannel();
-        ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
-        selected.thenAccept(id -> channel.pipeline().addLast(protocol));
-        channel.pipeline().addLast(new MultistreamDialer(PROPOSALS, selected));
-        log.clear();
-        try {
-            byte[] opening = feeder.drainOutbound();
-            AllocationMeter meter = AllocationMeter.start();
-            feeder.feed(input.chunks());
-            boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
-            byte[] proposals = feeder.drainOutbound();
-            boolean open = channel.isOpen();
-            boolean doneBeforeClose = selected.isDone();
-            feeder.finish();
+    @Test
+    void dialerAgreesExactlyWhenTheSpecDoes() {
+        Fuzz.forAll(answers(), input -> {
+            TrackingAllocator allocator = new TrackingAllocator();
+            CompletableFuture<String> selected = new CompletableFuture<>();
+            Capture protocol = new Capture();
+            EmbeddedChannel channel = new EmbeddedChannel();
+            ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
+            selected.thenAccept(id -> channel.pipeline().addLast(protocol));
+            channel.pipeline().addLast(new MultistreamDialer(PROPOSALS, selected));
+            log.clear();
+            try {
+                byte[] opening = feeder.drainOutbound();
+                AllocationMeter meter = AllocationMeter.start();
+                feeder.feed(input.chunks());
+                boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
+                byte[] proposals = feeder.drainOutbound();
+                boolean open = channel.isOpen();
+                boolean doneBeforeClose = selected.isDone();
+                feeder.finish();
 
-            DialerModel model = DialerModel.of(input.bytes());
-            assertThat(opening).isEqualTo(concat(encode(Messages.HEADER), encode(PROPOSALS.get(0))));
-            assertThat(proposals).isEqualTo(model.proposals.toByteArray());
-            assertThat(open).isEqualTo(model.error == null);
-            if (model.selected != null) {
-                assertThat(selected).isCompletedWithValue(model.selected);
-                assertThat(protocol.received()).isEqualTo(Arrays.copyOfRange(input.bytes(), model.consumed, input.bytes().length));
-                assertThat(channel.pipeline().get(MultistreamDialer.class)).isNull();
-            } else if (model.error != null) {
-                assertThat(doneBeforeClose).isTrue();
-                assertThat(selected).isCompletedExceptionally();
-                Throwable cause = selected.handle((v, e) -> e).join();
-                assertThat(cause).isInstanceOf(ProtocolNegotiationException.class);
-                assertThat(cause.getMessage()).contains(model.error);
-            } else {
-                // Still waiting when the stream closed: the close fails it, naming the negotiation.
-                assertThat(doneBeforeClose).isFalse();
-                Throwable cause = selected.handle((v, e) -> e).join();
-                assertThat(cause).isInstanceOf(ProtocolNegotiationException.class)
-                        .hasMessageContaining("closed during protocol negotiation");
+                DialerModel model = DialerModel.of(input.bytes());
+                assertThat(opening).isEqualTo(concat(encode(Messages.HEADER), encode(PROPOSALS.get(0))));
+                assertThat(proposals).isEqualTo(model.proposals.toByteArray());
+                assertThat(open).isEqualTo(model.error == null);
+                if (model.selected != null) {
+                    assertThat(selected).isCompletedWithValue(model.selected);
+                    assertThat(protocol.received()).isEqualTo(Arrays.copyOfRange(input.bytes(), model.consumed, input.bytes().length));
+                    assertThat(channel.pipeline().get(MultistreamDialer.class)).isNull();
+                } else if (model.error != null) {
+                    assertThat(doneBeforeClose).isTrue();
+                    assertThat(selected).isCompletedExceptionally();
+                    Throwable cause = selected.handle((v, e) -> e).join();
+                    assertThat(cause).isInstanceOf(ProtocolNegotiationException.class);
+                    assertThat(cause.getMessage()).contains(model.error);
+                } else {
+                    // Still waiting when the stream closed: the close fails it, naming the negotiation.
+                    assertThat(doneBeforeClose).isFalse();
+                    Throwable cause = selected.handle((v, e) -> e).join();
+                    assertThat(cause).isInstanceOf(ProtocolNegotiationException.class)
+                            .hasMessageContaining("closed during protocol negotiation");
+                }
+                assertThat(feeder.escaped()).isEmpty();
+                assertThat(allocator.unreleased()).isEmpty();
+                assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
+            } finally {
+                allocator.releaseAll();
             }
-            assertThat(feeder.escaped()).isEmpty();
-            assertThat(allocator.unreleased()).isEmpty();
-            assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
-        } finally {
-            allocator.releaseAll();
-        }
+        });
     }
 
-    @Provide
-    Arbitrary<Mutator.Input> proposals() {
-        Arbitrary<String> proposal = Arbitraries.oneOf(Arbitraries.of(PING, YAMUX, "ls", "/noise", "/other/1.0.0", "na"),
-                Arbitraries.strings().ofMaxLength(40).map(s -> "/" + s));
+    Gen<Mutator.Input> proposals() {
+        Gen<String> proposal = Gen.oneOf(Gen.of(PING, YAMUX, "ls", "/noise", "/other/1.0.0", "na"),
+                Gen.strings(Gen.anyChar(), 0, 40).map(s -> "/" + s));
         return Mutator.inputs(Combinators3.messages(proposal, true));
     }
 
-    @Provide
-    Arbitrary<Mutator.Input> answers() {
-        Arbitrary<String> answer = Arbitraries.of("na", "/noise", YAMUX, PING, "ls");
+    Gen<Mutator.Input> answers() {
+        Gen<String> answer = Gen.of("na", "/noise", YAMUX, PING, "ls");
         return Mutator.inputs(Combinators3.messages(answer, false));
     }
 
     /** Valid-looking negotiations: the header (usually), a few messages, and some protocol bytes after them. */
     private static final class Combinators3 {
-        static Arbitrary<byte[]> messages(Arbitrary<String> message, boolean longOnes) {
-            Arbitrary<String> any = longOnes
-                    ? Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(30, message),
-                            net.jqwik.api.Tuple.of(1, Arbitraries.strings().ascii().ofMinLength(1020).ofMaxLength(1030)))
+        static Gen<byte[]> messages(Gen<String> message, boolean longOnes) {
+            Gen<String> any = longOnes
+                    ? Gen.frequency(Gen.weight(30, message),
+                            Gen.weight(1, Gen.strings(Gen.asciiChar(), 1020, 1030)))
                     : message;
-            return net.jqwik.api.Combinators.combine(Arbitraries.integers().between(0, 9), any.list().ofMaxSize(5),
-                    Arbitraries.bytes().array(byte[].class).ofMaxSize(40)).as((headerChoice, list, trailer) -> {
+            Gen<List<String>> lists = any.list(0, 5);
+            Gen<byte[]> trailers = Gen.bytes(0, 40);
+            return r -> {
+                        int headerChoice = r.nextInt(10);
+                        List<String> list = lists.next(r);
+                        byte[] trailer = trailers.next(r);
                         ByteArrayOutputStream out = new ByteArrayOutputStream();
                         if (headerChoice > 0) {
                             out.writeBytes(encode(Messages.HEADER));
@@ -185,7 +187,7 @@ class MultistreamFuzzTest {
                         list.forEach(m -> out.writeBytes(encode(m)));
                         out.writeBytes(trailer);
                         return out.toByteArray();
-                    });
+                    };
         }
     }
 

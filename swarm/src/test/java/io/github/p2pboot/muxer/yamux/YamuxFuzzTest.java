@@ -1,5 +1,10 @@
 package io.github.p2pboot.muxer.yamux;
 
+import io.github.p2pboot.fuzzing.Fuzz;
+import io.github.p2pboot.fuzzing.Gen;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -20,15 +25,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * Fuzzes Yamux frame decoding: the real {@link YamuxSession} of a listener in a channel, with
@@ -39,7 +35,6 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * buffered; the frames we send are well-formed; pings are answered with their value; every
  * stream is closed with its connection and every buffer released.
  */
-@AddLifecycleHook(io.github.p2pboot.fuzzing.FuzzTries.class)
 class YamuxFuzzTest {
 
     private static final AtomicInteger TRIES = new AtomicInteger();
@@ -47,13 +42,13 @@ class YamuxFuzzTest {
     private static LeakReports leaks;
     private static LogCapture log;
 
-    @BeforeContainer
+    @BeforeAll
     static void start() {
         leaks = new LeakReports();
         log = new LogCapture(YamuxSession.class, YamuxStreamChannel.class);
     }
 
-    @AfterContainer
+    @AfterAll
     static void noLeaks() {
         try {
             assertThat(leaks.collect()).isEmpty();
@@ -63,85 +58,98 @@ class YamuxFuzzTest {
         }
     }
 
-    @Property
-    void badFramesEndTheConnectionCleanlyAndGoodOnesAreServed(@ForAll("frames") Mutator.Input input) {
-        TrackingAllocator allocator = new TrackingAllocator();
-        List<Channel> streams = new ArrayList<>();
-        EmbeddedChannel connection = new EmbeddedChannel();
-        ChannelFeeder feeder = new ChannelFeeder(connection, allocator);
-        connection.pipeline().addLast(new YamuxSession(false, MAX_STREAMS, stream -> {
-            streams.add(stream);
-            stream.pipeline().addLast(new Echo());
-        }));
-        log.clear();
-        try {
-            AllocationMeter meter = AllocationMeter.start();
-            feeder.feed(input.chunks());
-            boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
-            byte[] sent = feeder.drainOutbound();
-            boolean open = connection.isOpen();
-            feeder.finish();
+    @Test
+    void badFramesEndTheConnectionCleanlyAndGoodOnesAreServed() {
+        Fuzz.forAll(frames(), input -> {
+            TrackingAllocator allocator = new TrackingAllocator();
+            List<Channel> streams = new ArrayList<>();
+            EmbeddedChannel connection = new EmbeddedChannel();
+            ChannelFeeder feeder = new ChannelFeeder(connection, allocator);
+            connection.pipeline().addLast(new YamuxSession(false, MAX_STREAMS, stream -> {
+                streams.add(stream);
+                stream.pipeline().addLast(new Echo());
+            }, new io.github.p2pboot.resource.Incidents(), "fuzzing peer"));
+            log.clear();
+            try {
+                AllocationMeter meter = AllocationMeter.start();
+                feeder.feed(input.chunks());
+                boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
+                byte[] sent = feeder.drainOutbound();
+                boolean open = connection.isOpen();
+                feeder.finish();
 
-            List<Frame> received = Frame.split(input.bytes());
-            List<Frame> answers = Frame.split(sent);
-            assertThat(feeder.escaped()).isEmpty();
-            for (ILoggingEvent event : log.events()) {
-                if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
-                    // Only what the peer did may be reported, never a failure of ours.
-                    assertThat(event.getFormattedMessage()).matches("(?s)(Yamux protocol error on .*|Peer sent GoAway with error code .*)");
+                List<Frame> received = Frame.split(input.bytes());
+                List<Frame> answers = Frame.split(sent);
+                assertThat(feeder.escaped()).isEmpty();
+                for (ILoggingEvent event : log.events()) {
+                    if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
+                        // Only what the peer did may be reported, never a failure of ours.
+                        assertThat(event.getFormattedMessage()).matches("(?s)(Yamux protocol error on .*|Peer sent GoAway with error code .*)");
+                    }
                 }
+                for (Frame answer : answers) {
+                    assertThat(answer.version).isZero();
+                    assertThat(answer.type).isBetween(0, 3);
+                    assertThat(answer.complete).isTrue();
+                }
+                Frame firstBad = received.stream().filter(f -> f.version >= 0).filter(f -> f.version != 0 || f.type > 3
+                        || (f.type == 0 && f.length > YamuxStreamChannel.INITIAL_WINDOW)).findFirst().orElse(null);
+                if (firstBad != null) {
+                    assertThat(open).as("connection open after %s", firstBad).isFalse();
+                }
+                if (!open) {
+                    Frame last = answers.get(answers.size() - 1);
+                    assertThat(last.type).isEqualTo(YamuxSession.TYPE_GO_AWAY);
+                    assertThat(last.length).isEqualTo(YamuxSession.GO_AWAY_PROTOCOL_ERROR);
+                    assertThat(log.messages()).anySatisfy(m -> assertThat(m).matches("(?s)Yamux protocol error on .*: "
+                            + "(unsupported Yamux version \\d+|unknown Yamux frame type \\d+|data frame of \\d+ bytes on stream \\d+ exceeds the receive window of \\d+"
+                            + "|SYN for stream \\d+, an id the peer may not open|SYN for stream \\d+, which is already open); sending GoAway.*"));
+                }
+                // Every ping the session read was answered with its own value, in order.
+                List<Long> pingsAnswered = answers.stream().filter(f -> f.type == YamuxSession.TYPE_PING).map(f -> f.length).toList();
+                List<Long> pingsSent = received.stream().takeWhile(f -> f.version == 0 && f.type <= 3 && f.complete)
+                        .filter(f -> f.type == YamuxSession.TYPE_PING && (f.flags & YamuxSession.FLAG_SYN) != 0).map(f -> f.length).toList();
+                assertThat(pingsAnswered.size()).isLessThanOrEqualTo(pingsSent.size());
+                assertThat(pingsSent.subList(0, pingsAnswered.size())).isEqualTo(pingsAnswered);
+                if (open) {
+                    assertThat(pingsAnswered).isEqualTo(pingsSent);
+                }
+                assertThat(streams).allSatisfy(s -> assertThat(s.isOpen()).isFalse());
+                assertThat(allocator.unreleased()).isEmpty();
+                assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
+            } finally {
+                allocator.releaseAll();
             }
-            for (Frame answer : answers) {
-                assertThat(answer.version).isZero();
-                assertThat(answer.type).isBetween(0, 3);
-                assertThat(answer.complete).isTrue();
-            }
-            Frame firstBad = received.stream().filter(f -> f.version >= 0).filter(f -> f.version != 0 || f.type > 3
-                    || (f.type == 0 && f.length > YamuxStreamChannel.INITIAL_WINDOW)).findFirst().orElse(null);
-            if (firstBad != null) {
-                assertThat(open).as("connection open after %s", firstBad).isFalse();
-            }
-            if (!open) {
-                Frame last = answers.get(answers.size() - 1);
-                assertThat(last.type).isEqualTo(YamuxSession.TYPE_GO_AWAY);
-                assertThat(last.length).isEqualTo(YamuxSession.GO_AWAY_PROTOCOL_ERROR);
-                assertThat(log.messages()).anySatisfy(m -> assertThat(m).matches("(?s)Yamux protocol error on .*: "
-                        + "(unsupported Yamux version \\d+|unknown Yamux frame type \\d+|data frame of \\d+ bytes on stream \\d+ exceeds the receive window of \\d+"
-                        + "|SYN for stream \\d+, an id the peer may not open|SYN for stream \\d+, which is already open); sending GoAway.*"));
-            }
-            // Every ping the session read was answered with its own value, in order.
-            List<Long> pingsAnswered = answers.stream().filter(f -> f.type == YamuxSession.TYPE_PING).map(f -> f.length).toList();
-            List<Long> pingsSent = received.stream().takeWhile(f -> f.version == 0 && f.type <= 3 && f.complete)
-                    .filter(f -> f.type == YamuxSession.TYPE_PING && (f.flags & YamuxSession.FLAG_SYN) != 0).map(f -> f.length).toList();
-            assertThat(pingsAnswered.size()).isLessThanOrEqualTo(pingsSent.size());
-            assertThat(pingsSent.subList(0, pingsAnswered.size())).isEqualTo(pingsAnswered);
-            if (open) {
-                assertThat(pingsAnswered).isEqualTo(pingsSent);
-            }
-            assertThat(streams).allSatisfy(s -> assertThat(s.isOpen()).isFalse());
-            assertThat(allocator.unreleased()).isEmpty();
-            assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
-        } finally {
-            allocator.releaseAll();
-        }
+        });
     }
 
-    @Provide
-    Arbitrary<Mutator.Input> frames() {
-        Arbitrary<Integer> id = Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(6, Arbitraries.of(1, 3, 5, 7, 9)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of(0, 2, 4, -1)));
-        Arbitrary<Integer> flags = Arbitraries.integers().between(0, 15);
-        Arbitrary<byte[]> payload = Arbitraries.bytes().array(byte[].class).ofMaxSize(64);
-        Arbitrary<byte[]> data = Combinators.combine(flags, id, payload).as((f, i, p) -> frame(0, f, i, p.length, p));
-        Arbitrary<byte[]> windowUpdate = Combinators.combine(flags, id, Arbitraries.longs().between(0, 0xFFFF_FFFFL))
-                .as((f, i, delta) -> frame(1, f, i, delta, new byte[0]));
-        Arbitrary<byte[]> open = id.map(i -> frame(1, YamuxSession.FLAG_SYN, i, 0, new byte[0]));
-        Arbitrary<byte[]> ping = Combinators.combine(Arbitraries.of(YamuxSession.FLAG_SYN, YamuxSession.FLAG_ACK),
-                Arbitraries.longs().between(0, 0xFFFF_FFFFL)).as((f, opaque) -> frame(2, f, 0, opaque, new byte[0]));
-        Arbitrary<byte[]> goAway = Arbitraries.of(0L, 1L, 2L).map(code -> frame(3, 0, 0, code, new byte[0]));
-        Arbitrary<byte[]> any = Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(4, open), net.jqwik.api.Tuple.of(6, data),
-                net.jqwik.api.Tuple.of(2, windowUpdate), net.jqwik.api.Tuple.of(2, ping), net.jqwik.api.Tuple.of(1, goAway));
-        return Mutator.inputs(any.list().ofMaxSize(8).map(list -> {
+    Gen<Mutator.Input> frames() {
+        Gen<Integer> id = Gen.frequency(Gen.weight(6, Gen.of(1, 3, 5, 7, 9)),
+                Gen.weight(1, Gen.of(0, 2, 4, -1)));
+        Gen<Integer> flags = Gen.ints(0, 15);
+        Gen<byte[]> payload = Gen.bytes(0, 64);
+        Gen<Long> u32 = Gen.longs(0, 0xFFFF_FFFFL);
+        Gen<byte[]> data = r -> {
+            int f = flags.next(r);
+            int i = id.next(r);
+            byte[] p = payload.next(r);
+            return frame(0, f, i, p.length, p);
+        };
+        Gen<byte[]> windowUpdate = r -> {
+            int f = flags.next(r);
+            int i = id.next(r);
+            return frame(1, f, i, u32.next(r), new byte[0]);
+        };
+        Gen<byte[]> open = id.map(i -> frame(1, YamuxSession.FLAG_SYN, i, 0, new byte[0]));
+        Gen<Integer> pingFlags = Gen.of(YamuxSession.FLAG_SYN, YamuxSession.FLAG_ACK);
+        Gen<byte[]> ping = r -> {
+            int f = pingFlags.next(r);
+            return frame(2, f, 0, u32.next(r), new byte[0]);
+        };
+        Gen<byte[]> goAway = Gen.of(0L, 1L, 2L).map(code -> frame(3, 0, 0, code, new byte[0]));
+        Gen<byte[]> any = Gen.frequency(Gen.weight(4, open), Gen.weight(6, data),
+                Gen.weight(2, windowUpdate), Gen.weight(2, ping), Gen.weight(1, goAway));
+        return Mutator.inputs(any.list(0, 8).map(list -> {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             list.forEach(out::writeBytes);
             return out.toByteArray();

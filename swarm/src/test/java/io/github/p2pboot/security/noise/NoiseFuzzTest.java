@@ -1,5 +1,10 @@
 package io.github.p2pboot.security.noise;
 
+import io.github.p2pboot.fuzzing.Fuzz;
+import io.github.p2pboot.fuzzing.Gen;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -23,15 +28,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * Fuzzes Noise as a listener meets it: the handshake messages an unauthenticated dialler sends
@@ -41,7 +37,6 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * that says what was wrong and closes the connection; the codec passes on exactly the authentic
  * plaintexts, in order, and stops at the first frame that is not; every buffer is released.
  */
-@AddLifecycleHook(io.github.p2pboot.fuzzing.FuzzTries.class)
 class NoiseFuzzTest {
 
     private static final AtomicInteger TRIES = new AtomicInteger();
@@ -57,14 +52,14 @@ class NoiseFuzzTest {
     private static LeakReports leaks;
     private static LogCapture log;
 
-    @BeforeContainer
+    @BeforeAll
     static void start() {
         new SecureRandom().nextBytes(TRANSPORT_KEY);
         leaks = new LeakReports();
         log = new LogCapture(NoiseHandshakeHandler.class, NoiseTransportCodec.class);
     }
 
-    @AfterContainer
+    @AfterAll
     static void noLeaks() {
         try {
             assertThat(leaks.collect()).isEmpty();
@@ -82,11 +77,11 @@ class NoiseFuzzTest {
      * NoiseHandshakeException, so the Yamux session behind took it for a bug of ours and logged a
      * WARN with a stack trace for every connection a peer ended with one bad frame.
      */
-    @Example
+    @Test
     void aBadTransportFrameReachesTheMuxerAsAnIoErrorLoggedAtDebug() throws Exception {
         try (LogCapture yamuxLog = new LogCapture(io.github.p2pboot.muxer.yamux.YamuxSession.class)) {
             EmbeddedChannel channel = new EmbeddedChannel(new NoiseTransportCodec(new CipherState(new byte[32]), new CipherState(TRANSPORT_KEY)),
-                    new io.github.p2pboot.muxer.yamux.YamuxSession(false, 4, stream -> { }));
+                    new io.github.p2pboot.muxer.yamux.YamuxSession(false, 4, stream -> { }, new io.github.p2pboot.resource.Incidents(), "fuzzing peer"));
             byte[] garbage = frame(new byte[40]);
 
             channel.writeInbound(io.netty.buffer.Unpooled.wrappedBuffer(garbage));
@@ -100,122 +95,132 @@ class NoiseFuzzTest {
         }
     }
 
-    @Property
-    @io.github.p2pboot.fuzzing.FuzzTries.Share(0.1)
-    void handshakeSucceedsOnlyWithTheDiallersIdentity(@ForAll Damage damage, @ForAll long seed) throws Exception {
-        SplittableRandom random = new SplittableRandom(seed);
-        TrackingAllocator allocator = new TrackingAllocator();
-        CompletableFuture<PeerId> result = new CompletableFuture<>();
-        EmbeddedChannel channel = new EmbeddedChannel();
-        ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
-        channel.pipeline().addLast(new NoiseHandshakeHandler(LISTENER_KEY, false, null, result, LISTENER_STATIC));
-        HandshakeState dialler = new HandshakeState(true, DIALLER_STATIC);
-        log.clear();
-        try {
-            byte[] message1 = frame(dialler.writeMessage(new byte[0]));
-            if (damage == Damage.MESSAGE_1) {
-                message1 = Mutator.mutate(message1, random);
-            }
-            AllocationMeter meter = AllocationMeter.start();
-            feeder.feed(new Mutator.Input(message1, seed).chunks());
-            byte[] message2 = feeder.drainOutbound();
-            byte[] message3;
+    /** One handshake try: what is damaged, and the seed of the damage. */
+    private record HandshakeTry(Damage damage, long seed) {
+    }
+
+    @Test
+    void handshakeSucceedsOnlyWithTheDiallersIdentity() {
+        Gen<Damage> damages = Gen.of(Damage.class);
+        Gen<Long> seeds = Gen.longs();
+        Fuzz.forAll(0.1, r -> new HandshakeTry(damages.next(r), seeds.next(r)), attempt -> {
+            Damage damage = attempt.damage();
+            long seed = attempt.seed();
+            SplittableRandom random = new SplittableRandom(seed);
+            TrackingAllocator allocator = new TrackingAllocator();
+            CompletableFuture<PeerId> result = new CompletableFuture<>();
+            EmbeddedChannel channel = new EmbeddedChannel();
+            ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
+            channel.pipeline().addLast(new NoiseHandshakeHandler(LISTENER_KEY, false, null, result, LISTENER_STATIC));
+            HandshakeState dialler = new HandshakeState(true, DIALLER_STATIC);
+            log.clear();
             try {
-                dialler.readMessage(unframe(message2));
-                byte[] payload = validPayload(dialler.localStaticPublicKey());
-                if (damage == Damage.PAYLOAD_3) {
-                    payload = Mutator.mutate(payload, random);
+                byte[] message1 = frame(dialler.writeMessage(new byte[0]));
+                if (damage == Damage.MESSAGE_1) {
+                    message1 = Mutator.mutate(message1, random);
                 }
-                message3 = frame(dialler.writeMessage(payload));
-                if (damage == Damage.FRAME_3) {
-                    message3 = Mutator.mutate(message3, random);
+                AllocationMeter meter = AllocationMeter.start();
+                feeder.feed(new Mutator.Input(message1, seed).chunks());
+                byte[] message2 = feeder.drainOutbound();
+                byte[] message3;
+                try {
+                    dialler.readMessage(unframe(message2));
+                    byte[] payload = validPayload(dialler.localStaticPublicKey());
+                    if (damage == Damage.PAYLOAD_3) {
+                        payload = Mutator.mutate(payload, random);
+                    }
+                    message3 = frame(dialler.writeMessage(payload));
+                    if (damage == Damage.FRAME_3) {
+                        message3 = Mutator.mutate(message3, random);
+                    }
+                } catch (NoiseHandshakeException | IllegalArgumentException e) {
+                    // The listener saw a damaged message 1, so its answer does not fit our state: send it garbage.
+                    message3 = new byte[random.nextInt(200)];
+                    random.nextBytes(message3);
                 }
-            } catch (NoiseHandshakeException | IllegalArgumentException e) {
-                // The listener saw a damaged message 1, so its answer does not fit our state: send it garbage.
-                message3 = new byte[random.nextInt(200)];
-                random.nextBytes(message3);
-            }
-            feeder.feed(new Mutator.Input(message3, seed).chunks());
-            boolean withinBudget = meter.withinBudget(message1.length + message3.length, TRIES);
-            boolean open = channel.isOpen();
-            boolean doneBeforeClose = result.isDone();
-            feeder.finish();
+                feeder.feed(new Mutator.Input(message3, seed).chunks());
+                boolean withinBudget = meter.withinBudget(message1.length + message3.length, TRIES);
+                boolean open = channel.isOpen();
+                boolean doneBeforeClose = result.isDone();
+                feeder.finish();
 
-            assertThat(feeder.escaped()).isEmpty();
-            Throwable failure = result.handle((peer, e) -> e).join();
-            if (failure == null) {
-                assertThat(result.join()).isEqualTo(DIALLER);
-            } else {
-                assertThat(failure).isInstanceOf(NoiseHandshakeException.class);
-                assertThat(failure.getMessage()).containsAnyOf(HANDSHAKE_ERRORS);
-                if (doneBeforeClose) {
-                    assertThat(open).isFalse();
+                assertThat(feeder.escaped()).isEmpty();
+                Throwable failure = result.handle((peer, e) -> e).join();
+                if (failure == null) {
+                    assertThat(result.join()).isEqualTo(DIALLER);
+                } else {
+                    assertThat(failure).isInstanceOf(NoiseHandshakeException.class);
+                    assertThat(failure.getMessage()).containsAnyOf(HANDSHAKE_ERRORS);
+                    if (doneBeforeClose) {
+                        assertThat(open).isFalse();
+                    }
                 }
+                assertThat(allocator.unreleased()).isEmpty();
+                assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
+            } finally {
+                allocator.releaseAll();
             }
-            assertThat(allocator.unreleased()).isEmpty();
-            assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
-        } finally {
-            allocator.releaseAll();
-        }
+        });
     }
 
-    @Property
-    @io.github.p2pboot.fuzzing.FuzzTries.Share(0.5)
-    void payloadDecoderAcceptsOnlyAValidSignatureOfTheStaticKey(@ForAll("payloads") Mutator.Input input) {
-        byte[] staticKey = X25519.rawPublic(DIALLER_STATIC.getPublic());
-        try {
-            PeerId peer = HandshakePayloads.verify(input.bytes(), staticKey);
-            assertThat(peer).isEqualTo(DIALLER);
-        } catch (NoiseHandshakeException e) {
-            assertThat(e.getMessage()).containsAnyOf(HANDSHAKE_ERRORS);
-        }
-    }
-
-    @Property
-    void transportCodecPassesOnExactlyTheAuthenticPlaintexts(@ForAll("transportFrames") Mutator.Input input) throws Exception {
-        TrackingAllocator allocator = new TrackingAllocator();
-        ChannelFeeder.CloseOnError errors = new ChannelFeeder.CloseOnError();
-        EmbeddedChannel channel = new EmbeddedChannel(new NoiseTransportCodec(new CipherState(new byte[32]), new CipherState(TRANSPORT_KEY)), errors);
-        ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
-        try {
-            AllocationMeter meter = AllocationMeter.start();
-            feeder.feed(input.chunks());
-            boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
-            List<byte[]> plaintexts = feeder.drainInbound();
-            boolean open = channel.isOpen();
-            feeder.finish();
-
-            TransportModel model = TransportModel.of(input.bytes());
-            assertThat(plaintexts).containsExactlyElementsOf(model.plaintexts);
-            assertThat(open).isEqualTo(model.error == null);
-            if (model.error != null) {
-                assertThat(errors.errors()).singleElement().isInstanceOf(NoiseHandshakeException.class)
-                        .extracting(Throwable::getMessage).asString().contains(model.error);
+    @Test
+    void payloadDecoderAcceptsOnlyAValidSignatureOfTheStaticKey() {
+        Fuzz.forAll(0.5, payloads(), input -> {
+            byte[] staticKey = X25519.rawPublic(DIALLER_STATIC.getPublic());
+            try {
+                PeerId peer = HandshakePayloads.verify(input.bytes(), staticKey);
+                assertThat(peer).isEqualTo(DIALLER);
+            } catch (NoiseHandshakeException e) {
+                assertThat(e.getMessage()).containsAnyOf(HANDSHAKE_ERRORS);
             }
-            assertThat(feeder.escaped()).isEmpty();
-            assertThat(allocator.unreleased()).isEmpty();
-            assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
-        } finally {
-            allocator.releaseAll();
-        }
+        });
     }
 
-    @Provide
-    Arbitrary<Mutator.Input> payloads() {
+    @Test
+    void transportCodecPassesOnExactlyTheAuthenticPlaintexts() {
+        Fuzz.forAll(transportFrames(), input -> {
+            TrackingAllocator allocator = new TrackingAllocator();
+            ChannelFeeder.CloseOnError errors = new ChannelFeeder.CloseOnError();
+            EmbeddedChannel channel = new EmbeddedChannel(new NoiseTransportCodec(new CipherState(new byte[32]), new CipherState(TRANSPORT_KEY)), errors);
+            ChannelFeeder feeder = new ChannelFeeder(channel, allocator);
+            try {
+                AllocationMeter meter = AllocationMeter.start();
+                feeder.feed(input.chunks());
+                boolean withinBudget = meter.withinBudget(input.bytes().length, TRIES);
+                List<byte[]> plaintexts = feeder.drainInbound();
+                boolean open = channel.isOpen();
+                feeder.finish();
+
+                TransportModel model = TransportModel.of(input.bytes());
+                assertThat(plaintexts).containsExactlyElementsOf(model.plaintexts);
+                assertThat(open).isEqualTo(model.error == null);
+                if (model.error != null) {
+                    assertThat(errors.errors()).singleElement().isInstanceOf(NoiseHandshakeException.class)
+                            .extracting(Throwable::getMessage).asString().contains(model.error);
+                }
+                assertThat(feeder.escaped()).isEmpty();
+                assertThat(allocator.unreleased()).isEmpty();
+                assertThat(withinBudget).as("heap allocated while decoding, %d bytes", meter.allocated()).isTrue();
+            } finally {
+                allocator.releaseAll();
+            }
+        });
+    }
+
+    Gen<Mutator.Input> payloads() {
         byte[] staticKey = X25519.rawPublic(DIALLER_STATIC.getPublic());
         byte[] valid = validPayload(staticKey);
         byte[] withExtensions = NoiseHandshakePayload.newBuilder(parse(valid))
                 .setExtensions(NoiseExtensions.newBuilder().addStreamMuxers("/yamux/1.0.0").addWebtransportCerthashes(ByteString.copyFrom(new byte[34])))
                 .build().toByteArray();
-        return Mutator.inputs(Arbitraries.of(valid, withExtensions));
+        return Mutator.inputs(Gen.of(valid, withExtensions));
     }
 
     /** Authentic frames (some with empty plaintext), encrypted in order with the transport key. */
-    @Provide
-    Arbitrary<Mutator.Input> transportFrames() {
-        Arbitrary<byte[]> plaintext = Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(30, Arbitraries.bytes().array(byte[].class).ofMaxSize(100)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMinSize(1000).ofMaxSize(3000)));
-        return Mutator.inputs(plaintext.list().ofMaxSize(4).map(list -> {
+    Gen<Mutator.Input> transportFrames() {
+        Gen<byte[]> plaintext = Gen.frequency(Gen.weight(30, Gen.bytes(0, 100)),
+                Gen.weight(1, Gen.bytes(1000, 3000)));
+        return Mutator.inputs(plaintext.list(0, 4).map(list -> {
             CipherState sender = new CipherState(TRANSPORT_KEY);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             for (byte[] p : list) {
