@@ -99,7 +99,10 @@ class YamuxFuzzTest {
                 if (firstBad != null) {
                     assertThat(open).as("connection open after %s", firstBad).isFalse();
                 }
-                if (!open) {
+                // A GoAway with an error code, before anything bad, closes the connection at once: nothing to answer.
+                boolean endedByThePeer = received.stream().takeWhile(f -> f != firstBad && f.complete)
+                        .anyMatch(f -> f.version == 0 && f.type == YamuxSession.TYPE_GO_AWAY && f.length != 0);
+                if (!open && !endedByThePeer) {
                     Frame last = answers.get(answers.size() - 1);
                     assertThat(last.type).isEqualTo(YamuxSession.TYPE_GO_AWAY);
                     assertThat(last.length).isEqualTo(YamuxSession.GO_AWAY_PROTOCOL_ERROR);
