@@ -1,14 +1,11 @@
 package io.github.p2pboot.codec;
 
-import io.github.p2pboot.fuzzing.Fuzz;
-import io.github.p2pboot.fuzzing.Gen;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.AfterAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.p2pboot.fuzzing.AllocationMeter;
 import io.github.p2pboot.fuzzing.ChannelFeeder;
+import io.github.p2pboot.fuzzing.Fuzz;
+import io.github.p2pboot.fuzzing.Gen;
 import io.github.p2pboot.fuzzing.LeakReports;
 import io.github.p2pboot.fuzzing.Mutator;
 import io.github.p2pboot.fuzzing.TrackingAllocator;
@@ -18,6 +15,9 @@ import io.netty.handler.codec.TooLongFrameException;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes the varint length-prefix framing of identify and Kademlia ({@link UvarintFrameDecoder})

@@ -1,11 +1,10 @@
 package io.github.p2pboot.identity;
 
-import io.github.p2pboot.fuzzing.Fuzz;
-import io.github.p2pboot.fuzzing.Gen;
-import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.p2pboot.fuzzing.AllocationMeter;
+import io.github.p2pboot.fuzzing.Fuzz;
+import io.github.p2pboot.fuzzing.Gen;
 import io.github.p2pboot.fuzzing.Mutator;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
@@ -14,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.asn1.sec.SECNamedCurves;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes what a peer's key and id arrive as: the public-key protobuf ({@link PublicKey#unmarshal},

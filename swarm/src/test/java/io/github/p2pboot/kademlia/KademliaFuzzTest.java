@@ -1,10 +1,5 @@
 package io.github.p2pboot.kademlia;
 
-import io.github.p2pboot.fuzzing.Fuzz;
-import io.github.p2pboot.fuzzing.Gen;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.AfterAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -12,6 +7,8 @@ import io.github.p2pboot.codec.Varint;
 import io.github.p2pboot.fuzzing.AllocationMeter;
 import io.github.p2pboot.fuzzing.ChannelFeeder;
 import io.github.p2pboot.fuzzing.EmbeddedStream;
+import io.github.p2pboot.fuzzing.Fuzz;
+import io.github.p2pboot.fuzzing.Gen;
 import io.github.p2pboot.fuzzing.LeakReports;
 import io.github.p2pboot.fuzzing.LogCapture;
 import io.github.p2pboot.fuzzing.Mutator;
@@ -30,6 +27,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes Kademlia requests as a DHT server reads them: the real server pipeline of

@@ -1,16 +1,13 @@
 package io.github.p2pboot.multistream;
 
-import io.github.p2pboot.fuzzing.Fuzz;
-import io.github.p2pboot.fuzzing.Gen;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.AfterAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.p2pboot.codec.Varint;
 import io.github.p2pboot.fuzzing.AllocationMeter;
 import io.github.p2pboot.fuzzing.Capture;
 import io.github.p2pboot.fuzzing.ChannelFeeder;
+import io.github.p2pboot.fuzzing.Fuzz;
+import io.github.p2pboot.fuzzing.Gen;
 import io.github.p2pboot.fuzzing.LeakReports;
 import io.github.p2pboot.fuzzing.LogCapture;
 import io.github.p2pboot.fuzzing.Mutator;
@@ -27,6 +24,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes multistream-select on both sides, with the real {@link MultistreamListener} and

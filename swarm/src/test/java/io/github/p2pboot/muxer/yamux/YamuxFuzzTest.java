@@ -1,16 +1,13 @@
 package io.github.p2pboot.muxer.yamux;
 
-import io.github.p2pboot.fuzzing.Fuzz;
-import io.github.p2pboot.fuzzing.Gen;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.AfterAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.github.p2pboot.fuzzing.AllocationMeter;
 import io.github.p2pboot.fuzzing.ChannelFeeder;
+import io.github.p2pboot.fuzzing.Fuzz;
+import io.github.p2pboot.fuzzing.Gen;
 import io.github.p2pboot.fuzzing.LeakReports;
 import io.github.p2pboot.fuzzing.LogCapture;
 import io.github.p2pboot.fuzzing.Mutator;
@@ -25,6 +22,9 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes Yamux frame decoding: the real {@link YamuxSession} of a listener in a channel, with

@@ -1,15 +1,12 @@
 package io.github.p2pboot.security.noise;
 
-import io.github.p2pboot.fuzzing.Fuzz;
-import io.github.p2pboot.fuzzing.Gen;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.AfterAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.github.p2pboot.fuzzing.AllocationMeter;
 import io.github.p2pboot.fuzzing.ChannelFeeder;
+import io.github.p2pboot.fuzzing.Fuzz;
+import io.github.p2pboot.fuzzing.Gen;
 import io.github.p2pboot.fuzzing.LeakReports;
 import io.github.p2pboot.fuzzing.LogCapture;
 import io.github.p2pboot.fuzzing.Mutator;
@@ -28,6 +25,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes Noise as a listener meets it: the handshake messages an unauthenticated dialler sends
