@@ -5,13 +5,23 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToByteEncoder;
 
-/** Prefixes each outbound {@link ByteBuf} with its length as an unsigned varint. */
+/**
+ * Prefixes each outbound {@link ByteBuf} with its length as an unsigned varint. An empty buffer
+ * passes unframed: it is the marker {@link io.github.p2pboot.swarm.Stream#closeWhenFlushed} writes
+ * to learn when everything before it is out, not a message, and framed it would reach the peer as
+ * a zero-length message of its own.
+ */
 @ChannelHandler.Sharable
 public final class UvarintFrameEncoder extends MessageToByteEncoder<ByteBuf> {
 
     public static final UvarintFrameEncoder INSTANCE = new UvarintFrameEncoder();
 
     private UvarintFrameEncoder() {
+    }
+
+    @Override
+    public boolean acceptOutboundMessage(Object msg) throws Exception {
+        return super.acceptOutboundMessage(msg) && ((ByteBuf) msg).isReadable();
     }
 
     @Override

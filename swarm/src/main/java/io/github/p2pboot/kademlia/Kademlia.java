@@ -508,6 +508,11 @@ public final class Kademlia implements AutoCloseable {
         }
     }
 
+    /** What answers other peers' requests in server mode; package-private for tests that feed it requests without a network. */
+    KadStreams.RequestHandler requestHandler() {
+        return new Server();
+    }
+
     /** Answers other peers' requests (server mode). */
     private final class Server implements KadStreams.RequestHandler {
         @Override

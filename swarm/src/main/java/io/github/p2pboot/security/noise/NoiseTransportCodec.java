@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageCodec;
+import io.netty.handler.codec.DecoderException;
 import java.security.GeneralSecurityException;
 import java.util.List;
 import org.slf4j.Logger;
@@ -80,7 +81,13 @@ final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Handlers behind learn why before the close they might react to.
+        // Handlers behind learn why before the close they might react to. Netty wraps what decode
+        // throws in a DecoderException: unwrapped, the bad frame is reported as the IOException it
+        // is, which the muxer behind logs at DEBUG, not as an unexpected error (a WARN with a stack
+        // trace that any peer able to finish a handshake could have us write at will).
+        if (cause instanceof DecoderException && cause.getCause() instanceof NoiseHandshakeException badFrame) {
+            cause = badFrame;
+        }
         ctx.fireExceptionCaught(cause);
         if (failed) {
             // Undecryptable input means a broken or hostile peer: the session cannot recover.
