@@ -10,6 +10,7 @@ import io.github.p2pboot.swarm.Stream;
 import io.github.p2pboot.swarm.Swarm;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.github.p2pboot.resource.ReadHolds;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -297,7 +298,7 @@ final class KadStreams {
             writing = true;
             // Nothing more is read until the transport has taken this answer: a peer that does not
             // read makes its own sending stop, instead of making us queue answers for it.
-            ctx.channel().config().setAutoRead(false);
+            ReadHolds.hold(ctx.channel(), this);
             load.answerBytesPending.addAndGet(answer.length);
             ChannelFuture write = ctx.writeAndFlush(Unpooled.wrappedBuffer(answer));
             ScheduledFuture<?> deadline = write.isDone() ? null : ctx.executor().schedule(() -> {
@@ -332,7 +333,7 @@ final class KadStreams {
             if (inputEnded) {
                 end(ctx);
             } else {
-                ctx.channel().config().setAutoRead(true);
+                ReadHolds.release(ctx.channel(), this);
             }
         }
 

@@ -1,5 +1,6 @@
 package io.github.p2pboot.swarm;
 
+import io.github.p2pboot.resource.ReadHolds;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 
@@ -26,7 +27,6 @@ final class StreamBackpressure extends ChannelDuplexHandler {
     static final long RECHECK_MILLIS = 50;
 
     private boolean paused;
-    private boolean restoreAutoRead;
     private boolean readRequested;
     private io.netty.util.concurrent.ScheduledFuture<?> recheck;
 
@@ -62,10 +62,7 @@ final class StreamBackpressure extends ChannelDuplexHandler {
         }
         paused = true;
         scheduleRecheck(ctx);
-        if (ctx.channel().config().isAutoRead()) {
-            restoreAutoRead = true;
-            ctx.channel().config().setAutoRead(false);
-        }
+        ReadHolds.hold(ctx.channel(), this);
     }
 
     private void scheduleRecheck(ChannelHandlerContext ctx) {
@@ -108,10 +105,10 @@ final class StreamBackpressure extends ChannelDuplexHandler {
         cancelRecheck();
         boolean read = readRequested;
         readRequested = false;
-        if (restoreAutoRead) {
-            restoreAutoRead = false;
-            ctx.channel().config().setAutoRead(true); // reads on its own
-        } else if (read) {
+        // A protocol may hold reading itself (Kademlia while its answer is unsent): then it
+        // stays off until that holder lets go too.
+        ReadHolds.release(ctx.channel(), this);
+        if (read && !ReadHolds.isHeld(ctx.channel())) {
             ctx.read();
         }
     }
