@@ -58,6 +58,12 @@ public final class TcpTransport implements Transport {
     private final ChannelGroup servers = new DefaultChannelGroup("tcp-listeners", GlobalEventExecutor.INSTANCE);
     private final List<TcpConnection> connections = new CopyOnWriteArrayList<>();
     private final ResourceManager resources;
+    /**
+     * The listeners accept on a thread of their own, apart from the connections' event loops: when
+     * floods keep those busy, a shared loop accepted late, the kernel's accept queue filled with
+     * an attacker's connects, and legit peers' SYNs were dropped (a 7 s dial: three retransmits).
+     */
+    private volatile EventLoopGroup acceptGroup;
 
     /**
      * @param resources limits inbound connections still in their upgrade, node-wide and per IP, and
@@ -96,7 +102,7 @@ public final class TcpTransport implements Transport {
         if (hostPort == null || !hostPort.isIpLiteral()) {
             throw new IllegalArgumentException("not a TCP listen address (/ip4|ip6/<ip>/tcp/<port>): " + address);
         }
-        ChannelFuture bind = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        ChannelFuture bind = new ServerBootstrap().group(acceptLoop(), group).channel(NioServerSocketChannel.class)
                 // A node restarting on its port must not wait for its old connections' TIME_WAIT.
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -124,6 +130,13 @@ public final class TcpTransport implements Transport {
         Multiaddr bound = TcpConnection.tcpAddress(boundSocket);
         log.debug("TCP listening on {}", bound);
         return bound;
+    }
+
+    private synchronized EventLoopGroup acceptLoop() {
+        if (acceptGroup == null) {
+            acceptGroup = new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
+        }
+        return acceptGroup;
     }
 
     @Override
@@ -183,6 +196,10 @@ public final class TcpTransport implements Transport {
             connection.close();
         }
         servers.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        EventLoopGroup accepting = acceptGroup;
+        if (accepting != null) {
+            accepting.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
     }
 
     /** Starts the upgrade as soon as the connection is up, before any of the peer's bytes are read. */
