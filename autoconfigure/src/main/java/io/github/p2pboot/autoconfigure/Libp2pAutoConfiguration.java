@@ -68,6 +68,7 @@ public class Libp2pAutoConfiguration {
     @ConditionalOnMissingBean
     SwarmConfig libp2pSwarmConfig(Libp2pProperties properties, PrivateKey hostKey, PeerStore peerStore) {
         Libp2pSettings.checkKademlia(properties.getKademlia());
+        NativeQuic.check();
         return Libp2pSettings.swarmConfig(properties, hostKey, peerStore);
     }
 
@@ -125,7 +126,7 @@ public class Libp2pAutoConfiguration {
     @ConditionalOnMissingBean
     PeerConnectivity libp2pPeerConnectivity(Swarm swarm, PeerKeeper keeper, Libp2pProperties properties, ApplicationEventPublisher events) {
         return new PeerConnectivity(swarm, keeper, Libp2pSettings.bootstrapPeers(properties),
-                Libp2pSettings.minPeers(properties.getHealth()), events);
+                Libp2pSettings.minPeers(properties), events);
     }
 
     @Bean

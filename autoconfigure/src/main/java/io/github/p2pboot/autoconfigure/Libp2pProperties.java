@@ -9,9 +9,10 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * The {@code libp2p.*} settings of the node. Validated when the node is built: a wrong value stops
- * start-up with a message naming the property and the fix.
+ * start-up with a message naming the property and the fix, and so does a name that is not one of
+ * these (a typo would otherwise leave the default running unnoticed).
  */
-@ConfigurationProperties("libp2p")
+@ConfigurationProperties(prefix = "libp2p", ignoreUnknownFields = false)
 public class Libp2pProperties {
 
     /** Whether to run a libp2p node. */
@@ -811,17 +812,20 @@ public class Libp2pProperties {
 
     public static class Health {
 
-        /** The node is healthy with at least this many connected peers. */
-        private int minPeers = 1;
+        /**
+         * The node is healthy with at least this many connected peers. By default 1, or 0 for a
+         * node with no bootstrap and no protected peers: the first node of a network is healthy alone.
+         */
+        private Integer minPeers;
 
         /** The health status while it has fewer: DOWN, or OUT_OF_SERVICE. */
         private String insufficientStatus = "DOWN";
 
-        public int getMinPeers() {
+        public Integer getMinPeers() {
             return minPeers;
         }
 
-        public void setMinPeers(int minPeers) {
+        public void setMinPeers(Integer minPeers) {
             this.minPeers = minPeers;
         }
 

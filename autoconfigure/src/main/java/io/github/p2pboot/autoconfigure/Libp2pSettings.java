@@ -190,7 +190,7 @@ final class Libp2pSettings {
         positive("libp2p.quic.handshake-timeout", quic.getHandshakeTimeout());
         if (quic.getKeepAliveInterval().compareTo(quic.getMaxIdleTimeout()) >= 0) {
             throw new Libp2pConfigurationException("libp2p.quic.keep-alive-interval", quic.getKeepAliveInterval(),
-                    "must be shorter than libp2p.quic.max-idle-timeout (" + quic.getMaxIdleTimeout() + "), or idle connections time out between pings",
+                    "must be shorter than libp2p.quic.max-idle-timeout (" + Libp2pConfigurationException.written(quic.getMaxIdleTimeout()) + "), or idle connections time out between pings",
                     "Set libp2p.quic.keep-alive-interval to at most half of libp2p.quic.max-idle-timeout.");
         }
         atLeast("libp2p.quic.max-streams", quic.getMaxStreams(), 1);
@@ -204,7 +204,7 @@ final class Libp2pSettings {
         positive(prefix + ".min-ping-timeout", minPingTimeout);
         if (minPingTimeout.compareTo(interval) > 0) {
             throw new Libp2pConfigurationException(prefix + ".min-ping-timeout", minPingTimeout,
-                    "is longer than " + prefix + ".keep-alive-interval (" + interval + "), which caps every ping's timeout",
+                    "is longer than " + prefix + ".keep-alive-interval (" + Libp2pConfigurationException.written(interval) + "), which caps every ping's timeout",
                     "Set " + prefix + ".min-ping-timeout to at most " + prefix + ".keep-alive-interval, e.g. 60ms.");
         }
         if (failures < 1 || failures > LivenessSettings.MAX_FAILURES) {
@@ -236,7 +236,7 @@ final class Libp2pSettings {
         positive("libp2p.reconnect.max-backoff", reconnect.getMaxBackoff());
         if (reconnect.getMaxBackoff().compareTo(reconnect.getInitialBackoff()) < 0) {
             throw new Libp2pConfigurationException("libp2p.reconnect.max-backoff", reconnect.getMaxBackoff(),
-                    "is shorter than libp2p.reconnect.initial-backoff (" + reconnect.getInitialBackoff() + ")",
+                    "is shorter than libp2p.reconnect.initial-backoff (" + Libp2pConfigurationException.written(reconnect.getInitialBackoff()) + ")",
                     "Set libp2p.reconnect.max-backoff to at least libp2p.reconnect.initial-backoff.");
         }
         if (reconnect.getMultiplier() < 1.0) {
@@ -279,9 +279,22 @@ final class Libp2pSettings {
         return FilePeerStore.open(file, hostKey.peerId(), store.getMaxPeers(), maxBytes, FilePeerStore.DEFAULT_WRITE_DELAY);
     }
 
-    static int minPeers(Libp2pProperties.Health health) {
-        atLeast("libp2p.health.min-peers", health.getMinPeers(), 0);
-        return health.getMinPeers();
+    /**
+     * {@code libp2p.health.min-peers}, or its default: 1, but 0 for the first node of a network (no
+     * bootstrap and no protected peers), which is healthy on its own until others join it.
+     */
+    static int minPeers(Libp2pProperties properties) {
+        Integer configured = properties.getHealth().getMinPeers();
+        if (configured != null) {
+            atLeast("libp2p.health.min-peers", configured, 0);
+            return configured;
+        }
+        return isFirstNode(properties) ? 0 : 1;
+    }
+
+    /** A node told of no peer to join: it starts a network rather than joins one. */
+    static boolean isFirstNode(Libp2pProperties properties) {
+        return properties.getBootstrap().getPeers().isEmpty() && properties.getReconnect().getProtectedPeers().isEmpty();
     }
 
     static String insufficientStatus(Libp2pProperties.Health health) {

@@ -7,11 +7,12 @@ import io.github.p2pboot.swarm.CloseCause;
 import io.github.p2pboot.swarm.Connection;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmListener;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,12 +33,19 @@ public class PeerConnectivity implements SwarmListener {
 
     private static final Logger log = LoggerFactory.getLogger(PeerConnectivity.class);
 
+    /**
+     * How long a starting node may take to reach its bootstrap peers before a shortfall is a
+     * warning: a normal start is short of peers for its first dials, and says so at INFO.
+     */
+    static final Duration JOIN_GRACE = Duration.ofSeconds(15);
+
     private final Swarm swarm;
     private final PeerKeeper keeper;
     private final List<Multiaddr> bootstrapPeers;
     private final int minPeers;
     private final ApplicationEventPublisher events;
-    private volatile ExecutorService notifier;
+    private volatile ScheduledExecutorService notifier;
+    private volatile boolean joined;
     private volatile boolean running;
     private volatile Boolean sufficient;
 
@@ -58,13 +66,14 @@ public class PeerConnectivity implements SwarmListener {
             return;
         }
         running = true;
-        notifier = Executors.newSingleThreadExecutor(runnable -> {
+        notifier = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "libp2p-events");
             thread.setDaemon(true);
             return thread;
         });
         swarm.addListener(this);
         notifier.execute(this::evaluate);
+        notifier.schedule(this::warnIfNotJoined, JOIN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
         if (keepPeers) {
             keeper.start();
         }
@@ -117,7 +126,7 @@ public class PeerConnectivity implements SwarmListener {
     }
 
     private void notify(Runnable task) {
-        ExecutorService executor = notifier;
+        ScheduledExecutorService executor = notifier;
         if (running && executor != null && !executor.isShutdown()) {
             try {
                 executor.execute(task);
@@ -127,7 +136,10 @@ public class PeerConnectivity implements SwarmListener {
         }
     }
 
-    /** Logs and publishes each change between enough and too few peers, once. */
+    /**
+     * Logs and publishes each change between enough and too few peers, once. A start short of peers
+     * is normal while the first dials run: INFO, and a WARN only if it lasts ({@link #JOIN_GRACE}).
+     */
     private void evaluate() {
         int connected = swarm.connectedPeers().size();
         boolean now = connected >= minPeers;
@@ -136,12 +148,28 @@ public class PeerConnectivity implements SwarmListener {
             return;
         }
         sufficient = now;
-        if (now) {
-            log.info("libp2p node has enough peers again: {} connected, {} required", connected, minPeers);
+        if (now && minPeers == 0 && before == null) {
+            log.info("libp2p node needs no peers to be healthy (libp2p.health.min-peers is 0{}): {} connected",
+                    bootstrapPeers.isEmpty() ? "; with no bootstrap peers it is the first node of its network" : "", connected);
+        } else if (now) {
+            log.info(joined ? "libp2p node has enough peers again: {} connected, {} required"
+                    : "libp2p node joined its network: {} peers connected, {} required", connected, minPeers);
+        } else if (!joined) {
+            log.info("libp2p node is joining its network: {} of {} required peers connected so far", connected, minPeers);
         } else {
             log.warn("libp2p node has insufficient peers: {} connected, {} required", connected, minPeers);
         }
+        joined |= now;
         events.publishEvent(new Libp2pEvents.SufficiencyChanged(swarm, now, connected, minPeers));
+    }
+
+    /** A node still short of peers {@link #JOIN_GRACE} after start, without ever having had enough. */
+    private void warnIfNotJoined() {
+        int connected = swarm.connectedPeers().size();
+        if (running && !joined && connected < minPeers) {
+            log.warn("libp2p node has insufficient peers {} s after start: {} connected, {} required{}", JOIN_GRACE.toSeconds(),
+                    connected, minPeers, lastError().map(error -> "; last dial errors: " + error).orElse(""));
+        }
     }
 
     public PeerKeeper keeper() {

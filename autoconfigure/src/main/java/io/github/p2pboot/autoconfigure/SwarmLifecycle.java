@@ -1,29 +1,40 @@
 package io.github.p2pboot.autoconfigure;
 
 import io.github.p2pboot.kademlia.Kademlia;
+import io.github.p2pboot.swarm.ListenException;
 import io.github.p2pboot.swarm.Swarm;
-import java.io.UncheckedIOException;
+import java.util.List;
 import org.springframework.context.SmartLifecycle;
 
 /**
  * Starts the node once the application context is refreshed (Kademlia, listening, then joining
  * through the bootstrap peers) and stops it gracefully when the context closes: reconnection stops first, then
  * every peer is told its connection closes.
+ *
+ * <p>Its {@link #PHASE} puts it below Spring Boot's web server: the node is up before the server
+ * takes requests, and it stops only after the server's graceful shutdown has drained the requests
+ * in flight, which may need peers to complete.
  */
 public class SwarmLifecycle implements SmartLifecycle {
+
+    /**
+     * Below Spring Boot's web server ({@code DEFAULT_PHASE - 2048}) and its graceful shutdown
+     * ({@code DEFAULT_PHASE - 1024}): started before them, stopped after them.
+     */
+    public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
     private final Swarm swarm;
     private final Kademlia kademlia;
     private final PeerConnectivity connectivity;
     private final boolean dialOnStart;
-    private final java.util.List<String> listenProperty;
+    private final List<String> listenProperty;
 
-    SwarmLifecycle(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity, boolean dialOnStart, java.util.List<String> listenProperty) {
+    public SwarmLifecycle(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity, boolean dialOnStart, List<String> listenProperty) {
         this.swarm = swarm;
         this.kademlia = kademlia;
         this.connectivity = connectivity;
         this.dialOnStart = dialOnStart;
-        this.listenProperty = listenProperty;
+        this.listenProperty = List.copyOf(listenProperty);
     }
 
     @Override
@@ -32,9 +43,13 @@ public class SwarmLifecycle implements SmartLifecycle {
         kademlia.start();
         try {
             swarm.start();
-        } catch (UncheckedIOException e) {
-            throw new Libp2pConfigurationException("libp2p.listen", listenProperty, e.getMessage(),
-                    "Another process uses that port: stop it, or choose another port in libp2p.listen (0 picks a free one).", e);
+        } catch (ListenException e) {
+            // The engine's listen addresses are libp2p.listen's entries, in order.
+            boolean fromProperty = e.index() < listenProperty.size();
+            throw new Libp2pConfigurationException(fromProperty ? "libp2p.listen[" + e.index() + "]" : "libp2p.listen",
+                    fromProperty ? listenProperty.get(e.index()) : e.address(), e.getMessage(),
+                    "Another process uses that port (a second node on this machine needs ports of its own): stop it, "
+                            + "or choose another port in libp2p.listen (0 picks a free one).", e);
         }
         connectivity.start(dialOnStart);
     }
@@ -49,5 +64,10 @@ public class SwarmLifecycle implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return swarm.isRunning();
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
     }
 }

@@ -232,15 +232,15 @@ class Libp2pAutoConfigurationTest {
     void busyPortNamesTheProperty() throws Exception {
         try (DatagramSocket taken = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
             assertFailure(runner.withPropertyValues("libp2p.listen=/ip4/127.0.0.1/udp/" + taken.getLocalPort() + "/quic-v1"),
-                    "libp2p.listen", "port");
+                    "libp2p.listen[0]", "port");
         }
     }
 
     @Test
     void busyTcpPortNamesTheProperty() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            assertFailure(runner.withPropertyValues("libp2p.listen=/ip4/127.0.0.1/tcp/" + taken.getLocalPort()),
-                    "libp2p.listen", "port");
+            assertFailure(runner.withPropertyValues("libp2p.listen=/ip4/127.0.0.1/udp/0/quic-v1,/ip4/127.0.0.1/tcp/" + taken.getLocalPort()),
+                    "libp2p.listen[1]", "port");
         }
     }
 
@@ -257,7 +257,7 @@ class Libp2pAutoConfigurationTest {
         runner.run(context -> {
             assertThat(context).hasFailed();
             Throwable failure = context.getStartupFailure();
-            FailureAnalysis analysis = new Libp2pFailureAnalyzer().analyze(failure);
+            FailureAnalysis analysis = new Libp2pFailureAnalyzer(null).analyze(failure);
             assertThat(analysis).as("failure analysis of %s", failure).isNotNull();
             assertThat(analysis.getDescription()).contains(property);
             assertThat(analysis.getDescription() + analysis.getAction()).contains(fix);

@@ -80,7 +80,7 @@ class PeerStoreAutoConfigurationTest {
     private static void assertFailure(ApplicationContextRunner runner, String property, String fix) {
         runner.run(context -> {
             assertThat(context).hasFailed();
-            FailureAnalysis analysis = new Libp2pFailureAnalyzer().analyze(context.getStartupFailure());
+            FailureAnalysis analysis = new Libp2pFailureAnalyzer(null).analyze(context.getStartupFailure());
             assertThat(analysis).isNotNull();
             assertThat(analysis.getDescription()).contains(property);
             assertThat(analysis.getDescription() + analysis.getAction()).contains(fix);

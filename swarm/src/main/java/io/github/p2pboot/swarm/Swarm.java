@@ -26,7 +26,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -135,7 +134,7 @@ public final class Swarm implements AutoCloseable {
     /**
      * Starts the transports and listens on the configured addresses.
      *
-     * @throws UncheckedIOException if an address cannot be bound, naming it; nothing stays open
+     * @throws ListenException if an address cannot be bound, naming it; nothing stays open
      * @throws IllegalArgumentException if no transport supports a listen address
      */
     public synchronized void start() {
@@ -154,16 +153,19 @@ public final class Swarm implements AutoCloseable {
         transports = List.copyOf(enabled);
         running = true;
         try {
-            for (Multiaddr address : config.listenAddresses()) {
+            List<Multiaddr> configured = config.listenAddresses();
+            for (int i = 0; i < configured.size(); i++) {
+                Multiaddr address = configured.get(i);
                 Transport transport = transports.stream().filter(t -> t.canListen(address)).findFirst()
                         .orElseThrow(() -> new IllegalArgumentException("no transport can listen on " + address
                                 + " (supported: /ip4|ip6/<ip>/udp/<port>/quic-v1"
                                 + (config.tcp().enabled() ? " and /ip4|ip6/<ip>/tcp/<port>)" : "; TCP is disabled)")));
-                listenAddresses.add(transport.listen(address));
+                try {
+                    listenAddresses.add(transport.listen(address));
+                } catch (IOException e) {
+                    throw new ListenException(address, i, e);
+                }
             }
-        } catch (IOException e) {
-            close();
-            throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             close();
             throw e;
