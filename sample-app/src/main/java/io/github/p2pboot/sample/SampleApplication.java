@@ -1,29 +1,17 @@
 package io.github.p2pboot.sample;
 
-import io.github.p2pboot.swarm.Swarm;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 
-/** A libp2p node in a Spring Boot application: prints its peer id and dialable addresses. */
+/**
+ * A libp2p node in a Spring Boot web application, built on the starter alone: it prints how to
+ * reach it at start ({@link StartupBanner}) and serves its peers, Kademlia records and pings over
+ * REST ({@link NodeController}, {@link DhtController}).
+ */
 @SpringBootApplication
 public class SampleApplication {
 
-    private final Swarm swarm;
-
-    public SampleApplication(Swarm swarm) {
-        this.swarm = swarm;
-    }
-
     public static void main(String[] args) {
         SpringApplication.run(SampleApplication.class, args);
-    }
-
-    @EventListener(ApplicationReadyEvent.class)
-    public void printAddresses() {
-        System.out.println("Peer ID: " + swarm.localPeerId());
-        swarm.listenAddresses().forEach(address ->
-                System.out.println("Listening on " + address.withPeerId(swarm.localPeerId())));
     }
 }
