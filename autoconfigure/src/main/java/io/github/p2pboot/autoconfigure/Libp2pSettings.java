@@ -256,6 +256,17 @@ final class Libp2pSettings {
      * The peer store {@code libp2p.peer-store.*} asks for: in a file next to the key file unless
      * turned off or the identity is ephemeral (a new peer id at every start owns no earlier file).
      */
+    /**
+     * Beside the key file and named after it, so that two nodes started from one folder with their
+     * own key files do not share a peer store by accident: {@code peers.store} for the default
+     * {@code identity.key}, {@code node2.peers.store} for {@code node2.key}.
+     */
+    static Path defaultPeerStoreFile(Path keyFile) {
+        String name = keyFile.getFileName().toString();
+        String stem = name.endsWith(".key") ? name.substring(0, name.length() - 4) : name;
+        return keyFile.toAbsolutePath().resolveSibling(stem.equals("identity") ? "peers.store" : stem + ".peers.store");
+    }
+
     static PeerStore peerStore(Libp2pProperties properties, PrivateKey hostKey) {
         Libp2pProperties.PeerStore store = properties.getPeerStore();
         atLeast("libp2p.peer-store.max-peers", store.getMaxPeers(), 1);
@@ -274,8 +285,7 @@ final class Libp2pSettings {
             }
             return new InMemoryPeerStore(hostKey.peerId(), store.getMaxPeers(), maxBytes);
         }
-        Path file = store.getFile() != null ? store.getFile()
-                : properties.getIdentity().getKeyFile().toAbsolutePath().resolveSibling("peers.store");
+        Path file = store.getFile() != null ? store.getFile() : defaultPeerStoreFile(properties.getIdentity().getKeyFile());
         return FilePeerStore.open(file, hostKey.peerId(), store.getMaxPeers(), maxBytes, FilePeerStore.DEFAULT_WRITE_DELAY);
     }
 

@@ -46,6 +46,7 @@ public class PeerConnectivity implements SwarmListener {
     private final ApplicationEventPublisher events;
     private volatile ScheduledExecutorService notifier;
     private volatile boolean joined;
+    private volatile java.util.concurrent.ScheduledFuture<?> joinCheck;
     private volatile boolean running;
     private volatile Boolean sufficient;
 
@@ -73,7 +74,7 @@ public class PeerConnectivity implements SwarmListener {
         });
         swarm.addListener(this);
         notifier.execute(this::evaluate);
-        notifier.schedule(this::warnIfNotJoined, JOIN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        joinCheck = notifier.schedule(this::warnIfNotJoined, JOIN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
         if (keepPeers) {
             keeper.start();
         }
@@ -87,6 +88,8 @@ public class PeerConnectivity implements SwarmListener {
         running = false;
         keeper.close();
         swarm.removeListener(this);
+        // A delayed task would otherwise still run after shutdown, and stop would wait for it.
+        joinCheck.cancel(false);
         notifier.shutdown();
         try {
             notifier.awaitTermination(5, TimeUnit.SECONDS);

@@ -36,7 +36,8 @@ class PeerStoreAutoConfigurationTest {
         withKeyFile().run(context -> {
             PeerStore store = context.getBean(PeerStore.class);
             assertThat(store).isInstanceOf(FilePeerStore.class);
-            assertThat(((FilePeerStore) store).path()).isEqualTo(dir.resolve("peers.store").toAbsolutePath());
+            // Named after the key file node.key, so that another node in the folder gets its own.
+            assertThat(((FilePeerStore) store).path()).isEqualTo(dir.resolve("node.peers.store").toAbsolutePath());
             assertThat(context.getBean(Swarm.class).peerStore()).isSameAs(store);
             store.connected(remembered);
         });
@@ -67,7 +68,7 @@ class PeerStoreAutoConfigurationTest {
                 assertThat(context.getBean(PeerStore.class)).isInstanceOf(InMemoryPeerStore.class));
         runner.withPropertyValues("libp2p.identity.ephemeral=true").run(context ->
                 assertThat(context.getBean(PeerStore.class)).isInstanceOf(InMemoryPeerStore.class));
-        assertThat(dir.resolve("peers.store")).doesNotExist();
+        assertThat(dir.resolve("node.peers.store")).doesNotExist();
     }
 
     @Test

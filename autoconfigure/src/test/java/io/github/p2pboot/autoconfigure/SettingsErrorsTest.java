@@ -56,6 +56,14 @@ class SettingsErrorsTest {
     }
 
     @Test
+    void eachKeyFileHasAPeerStoreOfItsOwn() {
+        assertThat(Libp2pSettings.defaultPeerStoreFile(java.nio.file.Path.of("/n/.libp2p/identity.key")))
+                .isEqualTo(java.nio.file.Path.of("/n/.libp2p/peers.store"));
+        assertThat(Libp2pSettings.defaultPeerStoreFile(java.nio.file.Path.of("/n/.libp2p/node2.key")))
+                .isEqualTo(java.nio.file.Path.of("/n/.libp2p/node2.peers.store"));
+    }
+
+    @Test
     void valuesAreEchoedAsWritten(CapturedOutput output) {
         assertThatThrownBy(() -> start(LOOPBACK, "--libp2p.quic.keep-alive-interval=-1s")).isNotNull();
         assertThat(output).contains("property 'libp2p.quic.keep-alive-interval' has the value '-1s'").doesNotContain("PT-1S");
