@@ -43,7 +43,9 @@ public class Libp2pAutoConfiguration {
             return KeyFile.open(properties.getIdentity().getKeyFile());
         } catch (KeyFileInUseException e) {
             throw new Libp2pConfigurationException("libp2p.identity.key-file", properties.getIdentity().getKeyFile(), e.getMessage(),
-                    "Give each node its own key file (libp2p.identity.key-file), or set libp2p.identity.ephemeral=true.", e);
+                    "Give each node its own key file, or set libp2p.identity.ephemeral=true. A second node on this machine needs its "
+                            + "own ports too, e.g. --libp2p.identity.key-file=.libp2p/node2.key --server.port=8081 "
+                            + "--libp2p.listen=/ip4/0.0.0.0/udp/4002/quic-v1,/ip4/0.0.0.0/tcp/4002", e);
         } catch (RuntimeException e) {
             throw new Libp2pConfigurationException("libp2p.identity.key-file", properties.getIdentity().getKeyFile(), e.getMessage(),
                     "Point libp2p.identity.key-file at a readable libp2p key file, or at a path where one can be created.", e);

@@ -24,7 +24,7 @@ class Libp2pUnknownPropertyFailureAnalyzer extends AbstractFailureAnalyzer<Unbou
             return null;
         }
         StringBuilder description = new StringBuilder("The libp2p node cannot start: ")
-                .append(unbound.size() == 1 ? "a property is" : "properties are").append(" not libp2p settings:\n");
+                .append(unbound.size() == 1 ? "a property is not a libp2p setting" : "properties are not libp2p settings").append(":\n");
         StringBuilder action = new StringBuilder();
         for (ConfigurationProperty property : unbound) {
             String name = property.getName().toString();
