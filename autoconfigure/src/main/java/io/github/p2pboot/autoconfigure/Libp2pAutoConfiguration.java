@@ -9,6 +9,7 @@ import io.github.p2pboot.kademlia.KademliaMode;
 import io.github.p2pboot.keeper.PeerKeeper;
 import io.github.p2pboot.keeper.ReconnectBackOff;
 import io.github.p2pboot.peerstore.PeerStore;
+import io.github.p2pboot.stream.RequestClient;
 import io.github.p2pboot.swarm.ProtocolHandler;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmConfig;
@@ -68,10 +69,13 @@ public class Libp2pAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    SwarmConfig libp2pSwarmConfig(Libp2pProperties properties, PrivateKey hostKey, PeerStore peerStore) {
+    SwarmConfig libp2pSwarmConfig(Libp2pProperties properties, PrivateKey hostKey, PeerStore peerStore,
+            ObjectProvider<SwarmConfigCustomizer> customizers) {
         Libp2pSettings.checkKademlia(properties.getKademlia());
         NativeQuic.check();
-        return Libp2pSettings.swarmConfig(properties, hostKey, peerStore);
+        SwarmConfig.Builder builder = Libp2pSettings.swarmConfigBuilder(properties, hostKey, peerStore);
+        customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
+        return builder.build();
     }
 
     @Bean(destroyMethod = "close")
@@ -86,9 +90,9 @@ public class Libp2pAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    Kademlia libp2pKademlia(Swarm swarm, Libp2pProperties properties) {
+    Kademlia libp2pKademlia(Swarm swarm, Libp2pProperties properties, ObjectProvider<KademliaConfigCustomizer> customizers) {
         Libp2pProperties.Kademlia kademlia = properties.getKademlia();
-        return new Kademlia(swarm, KademliaConfig.builder()
+        KademliaConfig.Builder builder = KademliaConfig.builder()
                 .protocolId(kademlia.getProtocol())
                 .mode(kademlia.getMode() == Libp2pProperties.KademliaMode.CLIENT ? KademliaMode.CLIENT : KademliaMode.SERVER)
                 .queryTimeout(kademlia.getQueryTimeout())
@@ -98,8 +102,21 @@ public class Libp2pAutoConfiguration {
                 .recordTtl(kademlia.getRecordTtl())
                 .maxStoreBytes(kademlia.getMaxStoreSize() == null ? KademliaConfig.defaultMaxStoreBytes() : kademlia.getMaxStoreSize().toBytes())
                 .maxEntriesPerPeer(kademlia.getMaxEntriesPerPeer())
-                .maxBytesPerPeer(kademlia.getMaxSizePerPeer().toBytes())
-                .build());
+                .maxBytesPerPeer(kademlia.getMaxSizePerPeer().toBytes());
+        customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
+        return new Kademlia(swarm, builder.build());
+    }
+
+    /**
+     * Sends request-response requests to peers by id ({@code libp2p.client.*}), for protocols
+     * declared with {@link io.github.p2pboot.stream.RequestResponse}.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    RequestClient libp2pRequestClient(Swarm swarm, Libp2pProperties properties) {
+        Libp2pProperties.Client client = properties.getClient();
+        Libp2pSettings.checkClient(client);
+        return new RequestClient(swarm, client.getMaxAttempts(), client.getRetryDelay());
     }
 
     /**

@@ -26,7 +26,7 @@ public class Libp2pEndpoint {
     private final Kademlia kademlia;
     private final PeerConnectivity connectivity;
 
-    Libp2pEndpoint(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity) {
+    public Libp2pEndpoint(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity) {
         this.swarm = swarm;
         this.kademlia = kademlia;
         this.connectivity = connectivity;

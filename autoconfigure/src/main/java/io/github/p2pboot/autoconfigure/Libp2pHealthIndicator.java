@@ -21,7 +21,7 @@ public class Libp2pHealthIndicator implements HealthIndicator {
     private final PeerConnectivity connectivity;
     private final Status insufficientStatus;
 
-    Libp2pHealthIndicator(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity, String insufficientStatus) {
+    public Libp2pHealthIndicator(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity, String insufficientStatus) {
         this.swarm = swarm;
         this.kademlia = kademlia;
         this.connectivity = connectivity;

@@ -33,7 +33,7 @@ public class Libp2pMetrics implements MeterBinder, SwarmListener {
     private final PeerConnectivity connectivity;
     private volatile MeterRegistry registry;
 
-    Libp2pMetrics(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity) {
+    public Libp2pMetrics(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity) {
         this.swarm = swarm;
         this.kademlia = kademlia;
         this.connectivity = connectivity;

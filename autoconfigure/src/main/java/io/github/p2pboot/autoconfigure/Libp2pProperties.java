@@ -39,6 +39,8 @@ public class Libp2pProperties {
 
     private final PeerStore peerStore = new PeerStore();
 
+    private final Client client = new Client();
+
     private final Limits limits = new Limits();
 
     public boolean isEnabled() {
@@ -83,6 +85,10 @@ public class Libp2pProperties {
 
     public Health getHealth() {
         return health;
+    }
+
+    public Client getClient() {
+        return client;
     }
 
     public PeerStore getPeerStore() {
@@ -807,6 +813,32 @@ public class Libp2pProperties {
 
         public void setMaxPeers(int maxPeers) {
             this.maxPeers = maxPeers;
+        }
+    }
+
+    /** The {@code RequestClient} bean that sends request-response requests to peers. */
+    public static class Client {
+
+        /** Tries of a request whose stream cannot be opened (no connection, or the protocol not spoken yet); nothing else is retried. */
+        private int maxAttempts = 3;
+
+        /** The wait between those tries. */
+        private Duration retryDelay = Duration.ofMillis(200);
+
+        public int getMaxAttempts() {
+            return maxAttempts;
+        }
+
+        public void setMaxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+        }
+
+        public Duration getRetryDelay() {
+            return retryDelay;
+        }
+
+        public void setRetryDelay(Duration retryDelay) {
+            this.retryDelay = retryDelay;
         }
     }
 

@@ -32,6 +32,11 @@ final class Libp2pSettings {
     }
 
     static SwarmConfig swarmConfig(Libp2pProperties properties, PrivateKey hostKey, PeerStore peerStore) {
+        return swarmConfigBuilder(properties, hostKey, peerStore).build();
+    }
+
+    /** The engine configuration of {@code libp2p.*}, as a builder that customizers may change further. */
+    static SwarmConfig.Builder swarmConfigBuilder(Libp2pProperties properties, PrivateKey hostKey, PeerStore peerStore) {
         StreamSettings streams = streams(properties.getLimits());
         TcpSettings tcp = tcp(properties.getTcp()).withStreams(streams);
         SwarmConfig.Builder builder = SwarmConfig.builder(hostKey).quic(quic(properties.getQuic()).withStreams(streams)).tcp(tcp);
@@ -59,7 +64,7 @@ final class Libp2pSettings {
             }
             builder.listen(address);
         }
-        return builder.build();
+        return builder;
     }
 
     private static void connections(Libp2pProperties.Connections connections, SwarmConfig.Builder builder) {
@@ -314,6 +319,15 @@ final class Libp2pSettings {
                     "unknown status", "Set libp2p.health.insufficient-status to DOWN or OUT_OF_SERVICE.");
         }
         return status;
+    }
+
+    static void checkClient(Libp2pProperties.Client client) {
+        atLeast("libp2p.client.max-attempts", client.getMaxAttempts(), 1);
+        Duration delay = client.getRetryDelay();
+        if (delay == null || delay.isNegative()) {
+            throw new Libp2pConfigurationException("libp2p.client.retry-delay", delay, "must not be negative",
+                    "Set libp2p.client.retry-delay to 0 or a duration such as 200ms.");
+        }
     }
 
     static void checkKademlia(Libp2pProperties.Kademlia kademlia) {

@@ -4,7 +4,7 @@ import io.github.p2pboot.swarm.Swarm;
 
 /**
  * Called with the auto-configured {@link Swarm} before it starts: register protocols or
- * listeners, or anything else the properties do not cover.
+ * listeners. To change its configuration, declare a {@link SwarmConfigCustomizer} instead.
  */
 @FunctionalInterface
 public interface SwarmCustomizer {

@@ -68,6 +68,15 @@ class TwoSampleNodesIT {
         assertThat(ping.statusCode()).as(ping.body()).isEqualTo(200);
         assertThat(ping.body()).contains("\"rttMillis\":");
 
+        // The app's own request-response protocol, on the stream API.
+        HttpResponse<String> echo = send(second, HttpRequest.newBuilder(uri(second, "/api/echo/" + firstId))
+                .POST(HttpRequest.BodyPublishers.ofString("echo, echo")));
+        assertThat(echo.statusCode()).as(echo.body()).isEqualTo(200);
+        assertThat(echo.body()).isEqualTo("echo, echo");
+        HttpResponse<String> notAPeer = send(second, HttpRequest.newBuilder(uri(second, "/api/echo/nobody"))
+                .POST(HttpRequest.BodyPublishers.ofString("x")));
+        assertThat(notAPeer.statusCode()).isEqualTo(400);
+
         assertThat(get(second, "/actuator/prometheus")).contains("libp2p_peers_connected");
         assertThat(get(second, "/actuator/metrics")).contains("libp2p.");
     }
