@@ -18,29 +18,40 @@ public class Libp2pProperties {
     /** Whether to run a libp2p node. */
     private boolean enabled = true;
 
+    /** The node's identity: the key file that keeps its peer id across restarts, or an ephemeral key. */
     private final Identity identity = new Identity();
 
     /** Multiaddrs to listen on: QUIC (/ip4|ip6/<ip>/udp/<port>/quic-v1) and TCP (/ip4|ip6/<ip>/tcp/<port>). Port 0 picks a free port. */
     private List<String> listen = new ArrayList<>(List.of("/ip4/0.0.0.0/udp/4001/quic-v1", "/ip4/0.0.0.0/tcp/4001"));
 
+    /** The QUIC transport: idle timeout, handshake, streams, and liveness pings on QUIC connections. */
     private final Quic quic = new Quic();
 
+    /** The TCP transport (Noise, Yamux): handshake, streams, and liveness pings on TCP connections. */
     private final Tcp tcp = new Tcp();
 
+    /** The Kademlia DHT: protocol, mode, queries, and the bounds of the record store. */
     private final Kademlia kademlia = new Kademlia();
 
+    /** The peers the node joins its network through. */
     private final Bootstrap bootstrap = new Bootstrap();
 
+    /** Staying joined: the back-off between redials of kept peers, the target peer count, and protected peers. */
     private final Reconnect reconnect = new Reconnect();
 
+    /** The connection pool: connections per peer and the stagger between concurrent dials. */
     private final Connections connections = new Connections();
 
+    /** The libp2p health indicator: how many peers make the node healthy, and the status when it has fewer. */
     private final Health health = new Health();
 
+    /** The peer store: the peers the node remembers across restarts. */
     private final PeerStore peerStore = new PeerStore();
 
+    /** The request client of request-response protocols. */
     private final Client client = new Client();
 
+    /** What peers may make the node hold: connections, pending upgrades, streams, memory, deadlines. */
     private final Limits limits = new Limits();
 
     public boolean isEnabled() {
@@ -816,6 +827,14 @@ public class Libp2pProperties {
         }
     }
 
+    /** The health status of a node with fewer than {@code libp2p.health.min-peers} peers. */
+    public enum InsufficientStatus {
+        /** {@code DOWN}: fails the health group (and a readiness probe that includes it). */
+        DOWN,
+        /** {@code OUT_OF_SERVICE}: taken out of rotation, not failed. */
+        OUT_OF_SERVICE
+    }
+
     /** The {@code RequestClient} bean that sends request-response requests to peers. */
     public static class Client {
 
@@ -850,8 +869,8 @@ public class Libp2pProperties {
          */
         private Integer minPeers;
 
-        /** The health status while it has fewer: DOWN, or OUT_OF_SERVICE. */
-        private String insufficientStatus = "DOWN";
+        /** The health status while it has fewer peers. */
+        private InsufficientStatus insufficientStatus = InsufficientStatus.DOWN;
 
         public Integer getMinPeers() {
             return minPeers;
@@ -861,11 +880,11 @@ public class Libp2pProperties {
             this.minPeers = minPeers;
         }
 
-        public String getInsufficientStatus() {
+        public InsufficientStatus getInsufficientStatus() {
             return insufficientStatus;
         }
 
-        public void setInsufficientStatus(String insufficientStatus) {
+        public void setInsufficientStatus(InsufficientStatus insufficientStatus) {
             this.insufficientStatus = insufficientStatus;
         }
     }

@@ -313,13 +313,10 @@ final class Libp2pSettings {
     }
 
     static String insufficientStatus(Libp2pProperties.Health health) {
-        String status = health.getInsufficientStatus().trim().toUpperCase(Locale.ROOT);
-        if (!status.equals("DOWN") && !status.equals("OUT_OF_SERVICE")) {
-            throw new Libp2pConfigurationException("libp2p.health.insufficient-status", health.getInsufficientStatus(),
-                    "unknown status", "Set libp2p.health.insufficient-status to DOWN or OUT_OF_SERVICE.");
-        }
-        return status;
+        Libp2pProperties.InsufficientStatus status = health.getInsufficientStatus();
+        return (status == null ? Libp2pProperties.InsufficientStatus.DOWN : status).name();
     }
+
 
     static void checkClient(Libp2pProperties.Client client) {
         atLeast("libp2p.client.max-attempts", client.getMaxAttempts(), 1);

@@ -40,6 +40,9 @@ public interface Connection {
     /** Closes the connection and tells the peer, completing when the close was sent. */
     CompletableFuture<Void> close();
 
-    /** Completes with the cause once the connection has closed, for whatever reason. */
+    /**
+     * Completes with the cause once the connection has closed, for whatever reason. Each call
+     * returns a new future: completing it by hand changes nothing but that future.
+     */
     CompletableFuture<CloseCause> closeFuture();
 }

@@ -280,7 +280,8 @@ final class SwarmConnection implements Connection {
 
     @Override
     public CompletableFuture<CloseCause> closeFuture() {
-        return closeFuture;
+        // A copy: a caller completing it by hand must not make the swarm forget a live connection.
+        return closeFuture.copy();
     }
 
     @Override
