@@ -57,8 +57,12 @@ public class SwarmLifecycle implements SmartLifecycle {
     @Override
     public void stop() {
         connectivity.stop();
-        kademlia.close();
+        // The swarm before Kademlia: Kademlia unregistering its protocol from a running swarm
+        // pushes identify to every peer, and that data, queued just before the QUIC close, can
+        // take the send window the CONNECTION_CLOSE needs (Netty 4.2.18 frees the connection
+        // right after), so a peer would miss the close and wait out its pings instead.
         swarm.close();
+        kademlia.close();
     }
 
     @Override
