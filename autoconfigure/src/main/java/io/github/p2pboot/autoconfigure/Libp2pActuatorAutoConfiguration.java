@@ -14,8 +14,9 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The node's health indicator, actuator endpoint and meters, each when its library is present. */
-@AutoConfiguration(after = Libp2pAutoConfiguration.class)
+/** The node's health indicator, actuator endpoint, meters and observations, each when its library is present. */
+@AutoConfiguration(after = Libp2pAutoConfiguration.class,
+        afterName = "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration")
 @ConditionalOnBean({Swarm.class, Kademlia.class, PeerConnectivity.class})
 public class Libp2pActuatorAutoConfiguration {
 
@@ -40,6 +41,18 @@ public class Libp2pActuatorAutoConfiguration {
         @ConditionalOnMissingBean
         Libp2pEndpoint libp2pEndpoint(Swarm swarm, Kademlia kademlia, PeerConnectivity connectivity) {
             return new Libp2pEndpoint(swarm, kademlia, connectivity);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(io.micrometer.observation.ObservationRegistry.class)
+    @ConditionalOnBean(io.micrometer.observation.ObservationRegistry.class)
+    static class ObservationConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        Libp2pObservations libp2pObservations(Swarm swarm, io.micrometer.observation.ObservationRegistry registry) {
+            return new Libp2pObservations(swarm, registry);
         }
     }
 

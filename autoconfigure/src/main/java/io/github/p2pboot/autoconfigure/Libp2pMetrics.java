@@ -23,8 +23,10 @@ import java.util.Locale;
  * {@code libp2p.reconnect.attempts} (by outcome), {@code libp2p.kademlia.queries} (a timer by
  * type and outcome), what peers make the node hold ({@code libp2p.resources.connections} by
  * direction, {@code libp2p.resources.pending.upgrades}, {@code libp2p.resources.streams},
- * {@code libp2p.resources.memory} in bytes) and {@code libp2p.incidents}: refusals and peer
- * errors, by kind.
+ * {@code libp2p.resources.memory} in bytes), {@code libp2p.incidents}: refusals and peer
+ * errors, by kind; {@code libp2p.dial.latency} (a histogram timer of dials by outcome) and
+ * {@code libp2p.streams} (streams opened, by protocol and direction; protocols are the ones this
+ * node serves or asks for, so peers cannot grow the tag set).
  */
 public class Libp2pMetrics implements MeterBinder, SwarmListener {
 
@@ -81,6 +83,26 @@ public class Libp2pMetrics implements MeterBinder, SwarmListener {
     @Override
     public void connectionClosed(Connection connection, CloseCause cause, int remaining) {
         count(connection, "closed_" + cause.kind().name().toLowerCase(Locale.ROOT));
+    }
+
+    @Override
+    public void dialFinished(io.github.p2pboot.identity.PeerId peer, java.time.Duration duration, Throwable error) {
+        MeterRegistry meters = registry;
+        if (meters != null) {
+            Timer.builder("libp2p.dial.latency").description("Dials of a peer, from the first address tried to a connection or the last failure")
+                    .tag("outcome", error == null ? "success" : "failure").publishPercentileHistogram()
+                    .register(meters).record(duration);
+        }
+    }
+
+    @Override
+    public void streamOpened(io.github.p2pboot.swarm.Stream stream) {
+        MeterRegistry meters = registry;
+        if (meters != null) {
+            Counter.builder("libp2p.streams").description("Streams opened, by protocol and direction")
+                    .tag("protocol", stream.protocol()).tag("direction", stream.direction().name().toLowerCase(Locale.ROOT))
+                    .register(meters).increment();
+        }
     }
 
     @Override

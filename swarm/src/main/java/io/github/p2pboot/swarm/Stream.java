@@ -25,6 +25,13 @@ public interface Stream {
         return connection().remotePeer();
     }
 
+    /** Completes when the stream has closed, however it did. */
+    default java.util.concurrent.CompletionStage<Void> closed() {
+        java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
+        channel().closeFuture().addListener(f -> closed.complete(null));
+        return closed.minimalCompletionStage();
+    }
+
     /** Closes both directions of the stream. */
     default void close() {
         channel().close();

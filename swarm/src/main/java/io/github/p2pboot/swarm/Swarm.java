@@ -274,7 +274,14 @@ public final class Swarm implements AutoCloseable {
         if (dialable.isEmpty()) {
             return CompletableFuture.failedFuture(new IllegalStateException("no dialable address known for peer " + peer));
         }
-        return pool.dialOnce(peer, () -> StaggeredDial.dial(peer, dialable, this::dial, config.dialStagger(), group));
+        return pool.dialOnce(peer, () -> {
+            long start = System.nanoTime();
+            notifyListeners(l -> l.dialStarted(peer));
+            CompletableFuture<Connection> dialling = StaggeredDial.dial(peer, dialable, this::dial, config.dialStagger(), group);
+            dialling.whenComplete((connection, error) -> notifyListeners(
+                    l -> l.dialFinished(peer, Duration.ofNanos(System.nanoTime() - start), error)));
+            return dialling;
+        });
     }
 
     /** The preference of the transport that dials {@code address}, lower first; -1 if none can. */
@@ -389,7 +396,8 @@ public final class Swarm implements AutoCloseable {
             muxed.close();
             throw e;
         }
-        SwarmConnection connection = new SwarmConnection(muxed, config, scope, this::streamFailed);
+        SwarmConnection connection = new SwarmConnection(muxed, config, scope, this::streamFailed,
+                stream -> notifyListeners(l -> l.streamOpened(stream)));
         SwarmConnection raced = connections.putIfAbsent(muxed, connection);
         if (raced != null) {
             scope.close();

@@ -35,6 +35,7 @@ final class SwarmConnection implements Connection {
     private final StreamSettings streamSettings;
     private final CompletableFuture<CloseCause> closeFuture = new CompletableFuture<>();
     private final Consumer<SwarmConnection> streamFailed;
+    private final Consumer<Stream> streamOpened;
     private final ConnectionScope scope;
     /** Open streams other than ping's, which liveness keeps open on every connection. */
     private final AtomicInteger busyStreams = new AtomicInteger();
@@ -51,13 +52,15 @@ final class SwarmConnection implements Connection {
      * @param streamFailed told when a stream could not be opened or negotiated, a sign that the
      *     connection may be dead
      */
-    SwarmConnection(MuxedConnection muxed, SwarmConfig config, ConnectionScope scope, Consumer<SwarmConnection> streamFailed) {
+    SwarmConnection(MuxedConnection muxed, SwarmConfig config, ConnectionScope scope, Consumer<SwarmConnection> streamFailed,
+            Consumer<Stream> streamOpened) {
         this.muxed = muxed;
         this.scope = scope;
         this.negotiationTimeout = config.negotiationTimeout();
         this.streamSettings = "tcp".equals(muxed.transport())
                 ? config.tcp().streams() : config.quic().streams();
         this.streamFailed = streamFailed;
+        this.streamOpened = streamOpened;
         muxed.closeFuture().whenComplete((cause, error) ->
                 closeFuture.complete(overrideCause != null ? overrideCause : cause != null ? cause : CloseCause.error(String.valueOf(error))));
     }
@@ -190,7 +193,9 @@ final class SwarmConnection implements Connection {
         if (!streamSettings.idleTimeout().isZero()) {
             channel.pipeline().addLast(new IdleStreamReset(streamSettings.idleTimeout()));
         }
-        return new NegotiatedStream(channel, protocol, this, direction);
+        NegotiatedStream stream = new NegotiatedStream(channel, protocol, this, direction);
+        streamOpened.accept(stream);
+        return stream;
     }
 
     /** Whether no stream but liveness's ping stream is open. */

@@ -1,5 +1,7 @@
 package io.github.p2pboot.swarm;
 
+import java.time.Duration;
+
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.multiaddr.Multiaddr;
 
@@ -48,5 +50,23 @@ public interface SwarmListener {
      * @param index which of the node's event loops
      */
     default void eventLoopUnresponsive(int index) {
+    }
+
+    /**
+     * A dial of {@code peer} began (one per dial: callers joining a dial under way start none).
+     * Called on the dialling thread; must not block.
+     */
+    default void dialStarted(PeerId peer) {
+    }
+
+    /** The dial begun in {@link #dialStarted} ended: connected if {@code error} is null. Must not block. */
+    default void dialFinished(PeerId peer, Duration duration, Throwable error) {
+    }
+
+    /**
+     * A stream's protocol was agreed, inbound or outbound, just before its handler gets it; on the
+     * stream's event loop, so must not block. {@link Stream#closed()} tells when it ends.
+     */
+    default void streamOpened(Stream stream) {
     }
 }
