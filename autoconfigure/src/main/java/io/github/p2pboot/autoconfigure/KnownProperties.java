@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The names of every {@code libp2p.*} property, read from {@link Libp2pProperties} itself so that
@@ -62,7 +63,7 @@ final class KnownProperties {
     }
 
     /** {@code getMaxIdleTimeout} → {@code max-idle-timeout}; null for what is not a bean getter. */
-    private static String propertyName(Method method) {
+    private static @Nullable String propertyName(Method method) {
         if (Modifier.isStatic(method.getModifiers()) || method.getParameterCount() != 0 || method.getDeclaringClass() == Object.class) {
             return null;
         }

@@ -1,6 +1,7 @@
 package io.github.p2pboot.autoconfigure;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -9,18 +10,18 @@ import org.springframework.util.unit.DataSize;
  */
 public class Libp2pConfigurationException extends RuntimeException {
 
-    private final String property;
-    private final String value;
+    private final @Nullable String property;
+    private final @Nullable String value;
     private final String action;
 
-    public Libp2pConfigurationException(String property, Object value, String problem, String action, Throwable cause) {
+    public Libp2pConfigurationException(String property, @Nullable Object value, String problem, String action, @Nullable Throwable cause) {
         super(property + "=" + written(value) + ": " + problem, cause);
         this.property = property;
         this.value = written(value);
         this.action = action;
     }
 
-    public Libp2pConfigurationException(String property, Object value, String problem, String action) {
+    public Libp2pConfigurationException(String property, @Nullable Object value, String problem, String action) {
         this(property, value, problem, action, null);
     }
 
@@ -33,12 +34,12 @@ public class Libp2pConfigurationException extends RuntimeException {
     }
 
     /** The property's name, e.g. {@code libp2p.listen[1]}, or null for a problem of the set-up. */
-    public String getProperty() {
+    public @Nullable String getProperty() {
         return property;
     }
 
     /** The value in the form it is written in {@code application.yml}: {@code 500ms}, not {@code PT0.5S}. */
-    public String getValue() {
+    public @Nullable String getValue() {
         return value;
     }
 
@@ -50,7 +51,7 @@ public class Libp2pConfigurationException extends RuntimeException {
      * A bound value as a user writes it: durations as {@code 1500ms} or {@code -1s} and sizes as
      * {@code 8MB} rather than their ISO and byte forms.
      */
-    static String written(Object value) {
+    static String written(@Nullable Object value) {
         if (value instanceof Duration duration) {
             long millis = duration.toMillis();
             if (millis % 1000 != 0 || millis == 0) {

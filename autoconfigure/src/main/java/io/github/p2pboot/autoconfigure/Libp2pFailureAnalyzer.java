@@ -1,5 +1,6 @@
 package io.github.p2pboot.autoconfigure;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.env.Environment;
@@ -10,9 +11,9 @@ import org.springframework.core.env.Environment;
  */
 class Libp2pFailureAnalyzer extends AbstractFailureAnalyzer<Libp2pConfigurationException> {
 
-    private final Environment environment;
+    private final @Nullable Environment environment;
 
-    Libp2pFailureAnalyzer(Environment environment) {
+    Libp2pFailureAnalyzer(@Nullable Environment environment) {
         this.environment = environment;
     }
 

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
@@ -300,7 +301,7 @@ public class Libp2pProperties {
          * all (keys, values and their bookkeeping); beyond it new ones are refused. Unset: a 32nd of
          * the maximum heap, at most 64MB (16MB with -Xmx512m).
          */
-        private DataSize maxStoreSize;
+        private @Nullable DataSize maxStoreSize;
 
         /** Records and provider entries one remote peer may make this node store at once; beyond it that peer is refused. */
         private int maxEntriesPerPeer = 1024;
@@ -364,11 +365,11 @@ public class Libp2pProperties {
             this.recordTtl = recordTtl;
         }
 
-        public DataSize getMaxStoreSize() {
+        public @Nullable DataSize getMaxStoreSize() {
             return maxStoreSize;
         }
 
-        public void setMaxStoreSize(DataSize maxStoreSize) {
+        public void setMaxStoreSize(@Nullable DataSize maxStoreSize) {
             this.maxStoreSize = maxStoreSize;
         }
 
@@ -435,10 +436,10 @@ public class Libp2pProperties {
     public static class Limits {
 
         /** Established connections peers dialled, for the whole node. Default: scaled from memory, 64 to 1024. */
-        private Integer maxInboundConnections;
+        private @Nullable Integer maxInboundConnections;
 
         /** Established connections we dialled, for the whole node. Default: as inbound. */
-        private Integer maxOutboundConnections;
+        private @Nullable Integer maxOutboundConnections;
 
         /** Inbound connections still authenticating, for the whole node. */
         private int maxPendingUpgrades = 128;
@@ -465,7 +466,7 @@ public class Libp2pProperties {
         private boolean limitLoopback;
 
         /** Open streams, for the whole node. Default: 16 per allowed connection. */
-        private Integer maxStreams;
+        private @Nullable Integer maxStreams;
 
         /** Open streams with one peer, over all its connections. */
         private int maxStreamsPerPeer = 512;
@@ -474,16 +475,16 @@ public class Libp2pProperties {
         private int maxStreamsPerProtocolPerPeer = 64;
 
         /** Bytes peers may make the node buffer in all. Default: a quarter of the smaller of heap and direct memory. */
-        private DataSize maxMemory;
+        private @Nullable DataSize maxMemory;
 
         /** Bytes one peer may make us buffer. Default: an eighth of max-memory, at most 64MB. */
-        private DataSize maxMemoryPerPeer;
+        private @Nullable DataSize maxMemoryPerPeer;
 
         /** Bytes one connection may make us buffer. Default: half of max-memory-per-peer. */
-        private DataSize maxMemoryPerConnection;
+        private @Nullable DataSize maxMemoryPerConnection;
 
         /** Bytes one stream may make us buffer, such as an unfinished message. Default: 2MB. */
-        private DataSize maxMemoryPerStream;
+        private @Nullable DataSize maxMemoryPerStream;
 
         /** A stream with no traffic either way for this long is reset; 0 never resets idle streams. */
         private Duration streamIdleTimeout = Duration.ofSeconds(60);
@@ -510,19 +511,19 @@ public class Libp2pProperties {
         /** Peer ids exempt from the node-wide and per-IP limits. Bootstrap and protected peers are always exempt. */
         private List<String> allowlist = new ArrayList<>();
 
-        public Integer getMaxInboundConnections() {
+        public @Nullable Integer getMaxInboundConnections() {
             return maxInboundConnections;
         }
 
-        public void setMaxInboundConnections(Integer maxInboundConnections) {
+        public void setMaxInboundConnections(@Nullable Integer maxInboundConnections) {
             this.maxInboundConnections = maxInboundConnections;
         }
 
-        public Integer getMaxOutboundConnections() {
+        public @Nullable Integer getMaxOutboundConnections() {
             return maxOutboundConnections;
         }
 
-        public void setMaxOutboundConnections(Integer maxOutboundConnections) {
+        public void setMaxOutboundConnections(@Nullable Integer maxOutboundConnections) {
             this.maxOutboundConnections = maxOutboundConnections;
         }
 
@@ -590,11 +591,11 @@ public class Libp2pProperties {
             this.limitLoopback = limitLoopback;
         }
 
-        public Integer getMaxStreams() {
+        public @Nullable Integer getMaxStreams() {
             return maxStreams;
         }
 
-        public void setMaxStreams(Integer maxStreams) {
+        public void setMaxStreams(@Nullable Integer maxStreams) {
             this.maxStreams = maxStreams;
         }
 
@@ -614,35 +615,35 @@ public class Libp2pProperties {
             this.maxStreamsPerProtocolPerPeer = maxStreamsPerProtocolPerPeer;
         }
 
-        public DataSize getMaxMemory() {
+        public @Nullable DataSize getMaxMemory() {
             return maxMemory;
         }
 
-        public void setMaxMemory(DataSize maxMemory) {
+        public void setMaxMemory(@Nullable DataSize maxMemory) {
             this.maxMemory = maxMemory;
         }
 
-        public DataSize getMaxMemoryPerPeer() {
+        public @Nullable DataSize getMaxMemoryPerPeer() {
             return maxMemoryPerPeer;
         }
 
-        public void setMaxMemoryPerPeer(DataSize maxMemoryPerPeer) {
+        public void setMaxMemoryPerPeer(@Nullable DataSize maxMemoryPerPeer) {
             this.maxMemoryPerPeer = maxMemoryPerPeer;
         }
 
-        public DataSize getMaxMemoryPerConnection() {
+        public @Nullable DataSize getMaxMemoryPerConnection() {
             return maxMemoryPerConnection;
         }
 
-        public void setMaxMemoryPerConnection(DataSize maxMemoryPerConnection) {
+        public void setMaxMemoryPerConnection(@Nullable DataSize maxMemoryPerConnection) {
             this.maxMemoryPerConnection = maxMemoryPerConnection;
         }
 
-        public DataSize getMaxMemoryPerStream() {
+        public @Nullable DataSize getMaxMemoryPerStream() {
             return maxMemoryPerStream;
         }
 
-        public void setMaxMemoryPerStream(DataSize maxMemoryPerStream) {
+        public void setMaxMemoryPerStream(@Nullable DataSize maxMemoryPerStream) {
             this.maxMemoryPerStream = maxMemoryPerStream;
         }
 
@@ -786,7 +787,7 @@ public class Libp2pProperties {
         private boolean enabled = true;
 
         /** The peer store file; by default peers.store next to libp2p.identity.key-file. */
-        private Path file;
+        private @Nullable Path file;
 
         /** How many peers to remember at most; the least recently seen are forgotten first. About 7.5 KiB per peer at worst. */
         private int maxPeers = 1000;
@@ -810,11 +811,11 @@ public class Libp2pProperties {
             this.enabled = enabled;
         }
 
-        public Path getFile() {
+        public @Nullable Path getFile() {
             return file;
         }
 
-        public void setFile(Path file) {
+        public void setFile(@Nullable Path file) {
             this.file = file;
         }
 
@@ -867,16 +868,16 @@ public class Libp2pProperties {
          * The node is healthy with at least this many connected peers. By default 1, or 0 for a
          * node with no bootstrap and no protected peers: the first node of a network is healthy alone.
          */
-        private Integer minPeers;
+        private @Nullable Integer minPeers;
 
         /** The health status while it has fewer peers. */
         private InsufficientStatus insufficientStatus = InsufficientStatus.DOWN;
 
-        public Integer getMinPeers() {
+        public @Nullable Integer getMinPeers() {
             return minPeers;
         }
 
-        public void setMinPeers(Integer minPeers) {
+        public void setMinPeers(@Nullable Integer minPeers) {
             this.minPeers = minPeers;
         }
 

@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.Ordered;
@@ -18,7 +19,7 @@ class Libp2pUnknownPropertyFailureAnalyzer extends AbstractFailureAnalyzer<Unbou
         implements Ordered {
 
     @Override
-    protected FailureAnalysis analyze(Throwable rootFailure, UnboundConfigurationPropertiesException cause) {
+    protected @Nullable FailureAnalysis analyze(Throwable rootFailure, UnboundConfigurationPropertiesException cause) {
         Set<ConfigurationProperty> unbound = cause.getUnboundProperties();
         if (unbound.isEmpty() || !unbound.stream().allMatch(p -> p.getName().toString().startsWith(KnownProperties.PREFIX + "."))) {
             return null;

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link ByteStream} on a stream's Netty channel: the last handler of its pipeline. All its state
@@ -42,12 +43,12 @@ final class ChannelByteStream extends ChannelInboundHandlerAdapter implements By
     private final Channel channel;
     private final MemoryBudget budget;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    private CompositeByteBuf inbound;
+    private @Nullable CompositeByteBuf inbound;
     private long reservedBytes;
     private boolean inputEnded;
     private boolean outputShut;
-    private StreamException failure;
-    private PendingRead pendingRead;
+    private @Nullable StreamException failure;
+    private @Nullable PendingRead pendingRead;
     private final List<CompletableFuture<Void>> writableWaiters = new ArrayList<>();
 
     private ChannelByteStream(Stream stream) {
@@ -180,14 +181,14 @@ final class ChannelByteStream extends ChannelInboundHandlerAdapter implements By
         updateReadHold();
     }
 
-    private Object anyBytes() {
+    private @Nullable Object anyBytes() {
         if (inbound.isReadable()) {
             return Optional.of(take(inbound.readableBytes()));
         }
         return inputEnded ? Optional.empty() : null;
     }
 
-    private Object message(int maxSize) {
+    private @Nullable Object message(int maxSize) {
         int start = inbound.readerIndex();
         long length;
         try {
@@ -215,7 +216,7 @@ final class ChannelByteStream extends ChannelInboundHandlerAdapter implements By
         return take((int) length);
     }
 
-    private Object endedBeforeMessage() {
+    private @Nullable Object endedBeforeMessage() {
         if (!inputEnded) {
             return null;
         }
@@ -224,7 +225,7 @@ final class ChannelByteStream extends ChannelInboundHandlerAdapter implements By
         return null;
     }
 
-    private Object toEnd(int maxSize) {
+    private @Nullable Object toEnd(int maxSize) {
         if (inbound.readableBytes() > maxSize) {
             resetWith(new StreamException(StreamException.Reason.TOO_LARGE,
                     "more than " + maxSize + " bytes before the end of the stream; the stream is reset"));

@@ -304,7 +304,7 @@ public final class Swarm implements AutoCloseable {
      * The connection new streams to {@code peer} go to: the newest open one that liveness does not
      * suspect and that no other connection superseded; null if none is open.
      */
-    public Connection connection(PeerId peer) {
+    public @org.jspecify.annotations.Nullable Connection connection(PeerId peer) {
         return pool.preferred(peer);
     }
 
