@@ -283,6 +283,11 @@ func (n *node) target(ctx context.Context, value string) (peer.ID, error) {
 	if err != nil {
 		return "", err
 	}
+	// Exactly this address, as the js peer dials: go-libp2p would otherwise dial every address it
+	// knows of the peer, QUIC first, and a test of TCP would run over QUIC.
+	if n.host.Network().Connectedness(info.ID) != network.Connected {
+		n.host.Peerstore().ClearAddrs(info.ID)
+	}
 	if err := n.host.Connect(ctx, *info); err != nil {
 		return "", err
 	}
