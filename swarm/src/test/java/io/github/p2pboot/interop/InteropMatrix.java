@@ -23,12 +23,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
@@ -42,6 +47,8 @@ import tools.jackson.databind.JsonNode;
  * failsafe reports of the subclasses into the table of {@code docs/interop.md}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// Kademlia last, after the cells that hang up and make the peer dial anew over their transport.
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class InteropMatrix {
 
     /** The transports of a cell, with how to find each side's address for it. */
@@ -64,6 +71,7 @@ abstract class InteropMatrix {
 
     private final TestSwarms swarms = new TestSwarms();
     private PeerProcess peer;
+    private PeerProcess jsKadPeer;
     private Swarm ours;
     private Kademlia ourDht;
     private PeerId peerId;
@@ -73,7 +81,10 @@ abstract class InteropMatrix {
     @BeforeAll
     void start() {
         PeerProcess.unavailable(implementation()).ifPresent(reason -> assumeTrue(false, reason));
-        peer = PeerProcess.start(implementation(), PeerProcess.options().kad(true));
+        // js-libp2p's kad-dht takes us into its table as soon as identify shows our Kademlia, and
+        // then redials us whenever we hang up, which the cells need to do to make the peer dial
+        // anew over their transport. So the js row runs its Kademlia cells on a second js node.
+        peer = PeerProcess.start(implementation(), PeerProcess.options().kad(implementation() != PeerProcess.Implementation.JS));
         peerId = PeerId.parse(peer.peerId());
         ours = swarms.start(b -> b.listen(TestSwarms.LOOPBACK_QUIC).listen(TestSwarms.LOOPBACK_TCP));
         ours.registerProtocol(StreamTestSupport.echoHandler(ECHO));
@@ -83,8 +94,22 @@ abstract class InteropMatrix {
         ourDht.start();
     }
 
+    /** The peer the Kademlia cells use: {@link #peer}, but for js a second node with kad-dht on. */
+    private synchronized PeerProcess kadPeer() {
+        if (implementation() != PeerProcess.Implementation.JS) {
+            return peer;
+        }
+        if (jsKadPeer == null) {
+            jsKadPeer = PeerProcess.start(implementation(), PeerProcess.options().kad(true));
+        }
+        return jsKadPeer;
+    }
+
     @AfterAll
     void stop() {
+        if (jsKadPeer != null) {
+            jsKadPeer.close();
+        }
         if (ourDht != null) {
             ourDht.close();
         }
@@ -117,13 +142,14 @@ abstract class InteropMatrix {
         return connection;
     }
 
+    @Order(1)
     @ParameterizedTest(name = "{0}")
     @EnumSource(Transport.class)
     void dialAndPingBothWays(Transport transport) throws Exception {
         disconnect();
         Connection connection = ourDial(transport);
         assertThat(connection.remotePeer()).isEqualTo(peerId);
-        assertThat(Ping.ping(connection).get(10, TimeUnit.SECONDS)).isPositive();
+        assertPingable(connection);
 
         disconnect();
         String address = ourAddress(transport).toString();
@@ -132,6 +158,7 @@ abstract class InteropMatrix {
         await().atMost(WAIT).until(() -> ours.connections(peerId).stream().anyMatch(c -> c.transport().equals(transport.engineName)));
     }
 
+    @Order(2)
     @ParameterizedTest(name = "{0}")
     @EnumSource(Transport.class)
     void identifyBothWays(Transport transport) throws Exception {
@@ -142,7 +169,7 @@ abstract class InteropMatrix {
         await().atMost(WAIT).until(() -> ours.peerStore().info(peerId)
                 .filter(i -> i.listenAddresses().contains(Multiaddr.parse(peerAddress(transport)).withoutPeerId())).isPresent());
         PeerInfo info = ours.peerStore().info(peerId).orElseThrow();
-        assertThat(info.protocols()).contains(Ping.PROTOCOL_ID, Identify.PROTOCOL_ID, ECHO, "/ipfs/kad/1.0.0");
+        assertThat(info.protocols()).contains(Ping.PROTOCOL_ID, Identify.PROTOCOL_ID, ECHO);
         assertThat(info.agentVersion()).isNotBlank();
 
         await().atMost(WAIT).until(() -> identifyEvents().size() > identifiedBefore);
@@ -156,6 +183,7 @@ abstract class InteropMatrix {
                 && ours.localPeerId().toString().equals(e.get("peerId").asString())).toList();
     }
 
+    @Order(3)
     @ParameterizedTest(name = "{0}")
     @EnumSource(Transport.class)
     void echoOneMebibyteBothWays(Transport transport) throws Exception {
@@ -173,33 +201,36 @@ abstract class InteropMatrix {
         assertThat(ours.connections(peerId)).extracting(Connection::transport).contains(transport.engineName);
     }
 
+    @Order(5)
     @ParameterizedTest(name = "{0}")
     @EnumSource(Transport.class)
     void kademliaBootstrapAndPutGetBothWays(Transport transport) throws Exception {
-        disconnect();
-        Multiaddr theirs = Multiaddr.parse(peerAddress(transport));
-        ourDht.addPeer(peerId, List.of(theirs.withoutPeerId()));
-        ourDial(transport);
+        PeerProcess dht = kadPeer();
+        PeerId dhtId = PeerId.parse(dht.peerId());
+        Multiaddr theirs = Multiaddr.parse(transport == Transport.QUIC ? dht.quicAddress() : dht.tcpAddress());
+        ourDht.addPeer(dhtId, List.of(theirs.withoutPeerId()));
+        Connection connection = ours.dial(theirs).get(20, TimeUnit.SECONDS);
+        assertThat(connection.transport()).isEqualTo(transport.engineName);
         ourDht.bootstrap().get(30, TimeUnit.SECONDS);
-        assertThat(ourDht.routingTablePeers()).contains(peerId);
+        assertThat(ourDht.routingTablePeers()).contains(dhtId);
 
-        peer.call("kadAddPeer", java.util.Map.of("addr", ourAddress(transport).toString()), WAIT);
-        peer.call("kadBootstrap", java.util.Map.of(), WAIT);
-        await().atMost(WAIT).until(() -> peer.routingTable().contains(ours.localPeerId().toString()));
+        dht.call("kadAddPeer", Map.of("addr", ourAddress(transport).toString()), WAIT);
+        dht.call("kadBootstrap", Map.of(), WAIT);
+        await().atMost(WAIT).until(() -> dht.routingTable().contains(ours.localPeerId().toString()));
 
-        String fromUs = "/test/from-p2pboot-" + transport.name().toLowerCase();
+        String fromUs = "/test/from-p2pboot-" + transport.name().toLowerCase(Locale.ROOT);
         byte[] ourValue = ("from p2pboot over " + transport).getBytes(StandardCharsets.UTF_8);
         assertThat(ourDht.putValue(fromUs.getBytes(StandardCharsets.UTF_8), ourValue).get(30, TimeUnit.SECONDS).value())
                 .isGreaterThanOrEqualTo(1);
-        assertThat(peer.kadGet(fromUs)).isEqualTo(ourValue);
+        assertThat(dht.kadGet(fromUs)).isEqualTo(ourValue);
 
-        String fromThem = "/test/from-" + implementation().name().toLowerCase() + "-" + transport.name().toLowerCase();
+        String fromThem = "/test/from-" + implementation().name().toLowerCase(Locale.ROOT) + "-" + transport.name().toLowerCase(Locale.ROOT);
         byte[] theirValue = ("from " + implementation().displayName() + " over " + transport).getBytes(StandardCharsets.UTF_8);
-        peer.kadPut(fromThem, theirValue);
+        dht.kadPut(fromThem, theirValue);
         assertThat(ourDht.getValue(fromThem.getBytes(StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS).value()).contains(theirValue);
-        assertThat(ours.connections(peerId)).extracting(Connection::transport).contains(transport.engineName);
     }
 
+    @Order(4)
     @ParameterizedTest(name = "{0}")
     @EnumSource(Transport.class)
     void wrongPeerIdRefusedBothWays(Transport transport) throws Exception {
@@ -217,8 +248,18 @@ abstract class InteropMatrix {
         // Both go on serving each other under the real ids. js-libp2p accepts at most 5 connections
         // a second from one host (inboundConnectionThreshold): the refused dial counted.
         Thread.sleep(1_100);
-        assertThat(Ping.ping(ourDial(transport)).get(10, TimeUnit.SECONDS)).isPositive();
+        assertPingable(ourDial(transport));
         assertThat(peer.ping(ourAddress(transport).toString())).isGreaterThanOrEqualTo(Duration.ZERO);
+    }
+
+    /**
+     * Pings the peer on {@code connection} until a ping comes back. Not the first try: our
+     * liveness opens its own ping stream on every new connection, and rust-libp2p keeps one
+     * inbound ping stream per connection, dropping the older one (docs/interop.md, finding 1).
+     */
+    private static void assertPingable(Connection connection) {
+        await().atMost(WAIT).ignoreExceptions()
+                .until(() -> Ping.ping(connection).get(10, TimeUnit.SECONDS).compareTo(Duration.ZERO) > 0);
     }
 
     private static List<String> strings(JsonNode array) {
