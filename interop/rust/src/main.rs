@@ -274,7 +274,7 @@ async fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         identified: HashMap::new(),
     };
     let (ops_tx, mut ops) = mpsc::channel::<Op>(64);
-    spawn_stdin_reader(ops_tx.clone(), control.clone());
+    spawn_stdin_reader(ops_tx.clone());
     seed_start(&mut node, &o.bootstrap, ops_tx.clone());
 
     loop {
@@ -315,7 +315,7 @@ fn seed_start(node: &mut Node, bootstrap: &[Multiaddr], ops: mpsc::Sender<Op>) {
     });
 }
 
-fn spawn_stdin_reader(ops: mpsc::Sender<Op>, _control: libp2p_stream::Control) {
+fn spawn_stdin_reader(ops: mpsc::Sender<Op>) {
     tokio::spawn(async move {
         use tokio::io::AsyncBufReadExt;
         let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
@@ -588,14 +588,15 @@ async fn ping_once(control: &mut libp2p_stream::Control, peer: PeerId) -> Result
     Ok(rtt.as_secs_f64() * 1000.0)
 }
 
+/// A ping payload. It need not be unpredictable, only differ from ping to ping: each
+/// `RandomState` is keyed afresh (std seeds it at random per thread and steps it per instance).
 fn rand_bytes() -> [u8; 32] {
+    use std::hash::{BuildHasher, Hasher};
     let mut bytes = [0u8; 32];
-    for chunk in bytes.chunks_mut(8) {
-        let n = std::collections::hash_map::RandomState::new();
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = n.build_hasher();
-        h.write_u128(Instant::now().elapsed().as_nanos());
-        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_usize(i);
+        chunk.copy_from_slice(&hasher.finish().to_le_bytes());
     }
     bytes
 }

@@ -63,6 +63,8 @@ public class PeerProcess implements AutoCloseable {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a test waits for the background build of the go or rust peer (a cold cargo build on 2 cores: minutes). */
+    private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(20);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final Process process;
@@ -166,6 +168,9 @@ public class PeerProcess implements AutoCloseable {
         } catch (IllegalStateException e) {
             return java.util.Optional.of(e.getMessage());
         }
+        if (implementation != Implementation.JS) {
+            awaitBackgroundBuild(dir.resolve(implementation == Implementation.GO ? "go" : "rust").resolve("target/p2pboot-build.status"));
+        }
         Path needed = switch (implementation) {
             case JS -> dir.resolve("node_modules");
             case GO -> goBinary(dir);
@@ -182,6 +187,43 @@ public class PeerProcess implements AutoCloseable {
         String missingTool = onPath(tool) ? "" : " (" + tool + " is not on the PATH)";
         return java.util.Optional.of("the " + implementation.displayName + " peer is not built: " + needed + " is missing"
                 + missingTool + "; build it with " + implementation.buildHint);
+    }
+
+    /**
+     * The interop build runs the go and rust builds in the background (a cold cargo build takes
+     * minutes); their script keeps {@code running <pid>}, then {@code ok} or {@code failed: ...}
+     * in a status file. Waits while that pid is alive, at most {@link #BUILD_TIMEOUT}.
+     *
+     * @throws IllegalStateException if the build failed or did not end in time
+     */
+    private static void awaitBackgroundBuild(Path statusFile) {
+        long deadline = System.nanoTime() + BUILD_TIMEOUT.toNanos();
+        while (true) {
+            String status;
+            try {
+                status = Files.exists(statusFile) ? Files.readString(statusFile).trim() : "";
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (status.startsWith("failed")) {
+                throw new IllegalStateException("the interop peer's build " + status + " (" + statusFile + ")");
+            }
+            boolean running = status.startsWith("running ") && ProcessHandle.of(Long.parseLong(status.substring(8).trim()))
+                    .map(ProcessHandle::isAlive).orElse(false);
+            if (!running) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the interop peer's build did not end within " + BUILD_TIMEOUT.toMinutes()
+                        + " minutes (" + statusFile + ")");
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for the interop peer's build", e);
+            }
+        }
     }
 
     private static boolean onPath(String tool) {
