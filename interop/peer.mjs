@@ -260,6 +260,18 @@ function commands (node) {
         e => e.name === 'PROVIDER' ? e.providers.map(p => p.id.toString()) : undefined)
       return [...new Set(providers.flat())]
     },
+    // For the interop matrix (the go and rust peers have the same): dial a peer so that kad-dht
+    // takes it into its table once identify shows it speaks the protocol; and a bootstrap, which
+    // for js-libp2p's kad-dht is a lookup of our own id.
+    async kadAddPeer ({ addr }) {
+      dht()
+      await node.dial(multiaddr(addr))
+      return true
+    },
+    async kadBootstrap () {
+      await collect(dht().getClosestPeers(node.peerId.toMultihash().bytes), () => undefined)
+      return true
+    },
     async routingTable () {
       const table = dht().routingTable
       return [...(table.kb?.toIterable?.() ?? [])].map(contact => contact.peerId.toString())

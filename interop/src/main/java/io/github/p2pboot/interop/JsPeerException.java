@@ -1,7 +1,7 @@
 package io.github.p2pboot.interop;
 
 /** A command the js peer answered with an error; the message carries the js side's error. */
-public class JsPeerException extends RuntimeException {
+public class JsPeerException extends PeerCommandException {
 
     public JsPeerException(String message) {
         super(message);

@@ -3,6 +3,7 @@ package io.github.p2pboot.bench.rejoin;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.interop.JsPeer;
+import io.github.p2pboot.interop.PeerProcess;
 import io.github.p2pboot.keeper.PeerKeeper;
 import io.github.p2pboot.keeper.PeerKeeperConfig;
 import io.github.p2pboot.keeper.PeerKeeperListener;
@@ -41,7 +42,8 @@ import java.util.stream.Collectors;
  * ./mvnw -q install -DskipTests &amp;&amp; ./mvnw -q -f bench/pom.xml compile exec:java \
  *     -Dbench=io.github.p2pboot.bench.rejoin.RejoinBench -Dexec.args="--restarts 20"
  * </pre>
- * Options: {@code --restarts N} (20), {@code --case a,c} (a–i; case (j), the lossy path, takes
+ * Options: {@code --restarts N} (20), {@code --case a,c} (a–i, and k, l, m: (c) with a rust-libp2p
+ * node set up as the seed's, (e) with one, and (e) with a go-libp2p node; case (j), the lossy path, takes
  * twice {@code --lossy-minutes N} (10) and runs only when named: {@code --case j}), {@code --poll dial|observe}
  * (dial), {@code --keepalive-ms N} and {@code --idle-ms N} for our nodes (the engine's defaults),
  * {@code --deadline-ms N} (30000), {@code --idle-seconds N} for the keep-alive count (10; 0 skips
@@ -112,9 +114,12 @@ public final class RejoinBench {
                 results.add(switch (id) {
                     case 'a' -> jsPeerRestartsForJs("a", false);
                     case 'b' -> jsPeerRestartsForJs("b", true);
-                    case 'c' -> jsPeerRestartsForUs();
+                    case 'c' -> jsPeerRestartsForUs("c", PeerProcess.Implementation.JS);
+                    case 'k' -> jsPeerRestartsForUs("k", PeerProcess.Implementation.RUST);
                     case 'd' -> ourPeerRestartsForUs();
-                    case 'e' -> weRestartForJs();
+                    case 'e' -> weRestartForJs("e", PeerProcess.Implementation.JS);
+                    case 'l' -> weRestartForJs("l", PeerProcess.Implementation.RUST);
+                    case 'm' -> weRestartForJs("m", PeerProcess.Implementation.GO);
                     case 'f' -> jsPeerGoneForGood("f", false);
                     case 'i' -> jsPeerGoneForGood("i", true);
                     case 'g', 'h' -> KademliaRejoin.run(String.valueOf(id), id == 'h', options);
@@ -199,18 +204,27 @@ public final class RejoinBench {
 
     // ---- (c): our node, a js bootstrap peer restarts ------------------------------------------
 
-    private CaseResult jsPeerRestartsForUs() throws Exception {
-        CaseResult result = new CaseResult("c", "ours → js bootstrap peer: js restarts",
-                "js listening again → our ping to it succeeds (" + options.poll.name().toLowerCase(Locale.ROOT) + ")");
-        JsPeer.Options jsOptions = jsOptions(OurNodes.seedHex("js-c"), null, null);
+    /**
+     * (c) with a js peer; (k) with a rust-libp2p node set up as the seed's (QUIC idle 300 ms,
+     * keep-alive 100 ms, Kademlia query timeout 30 s, replication 4, bootstrapping from our node).
+     */
+    private CaseResult jsPeerRestartsForUs(String id, PeerProcess.Implementation implementation) throws Exception {
+        String name = implementation.name().toLowerCase(Locale.ROOT);
+        CaseResult result = new CaseResult(id, "ours → " + (implementation == PeerProcess.Implementation.JS ? "js"
+                        : implementation.displayName() + " (the seed's settings)") + " bootstrap peer: it restarts",
+                name + " listening again → our ping to it succeeds (" + options.poll.name().toLowerCase(Locale.ROOT) + ")");
         Swarm ours = null;
-        JsPeer js = null;
+        PeerProcess js = null;
         PeerKeeper keeper = null;
         try {
             ours = startOurs();
             ConnectionLog log = new ConnectionLog();
             ours.addListener(log);
-            js = JsPeer.start(jsOptions);
+            PeerProcess.Options jsOptions = implementation == PeerProcess.Implementation.JS
+                    ? jsOptions(OurNodes.seedHex("js-c"), null, null)
+                    : seedNodeOptions(OurNodes.seedHex(name + "-" + id), FreePorts.udp(),
+                            ours.listenAddresses().get(0).withPeerId(ours.localPeerId()).toString());
+            js = PeerProcess.start(implementation, jsOptions);
             PeerId jsPeer = PeerId.parse(js.peerId());
             ours.dial(Multiaddr.parse(js.quicAddress())).get(20, TimeUnit.SECONDS);
             // As the starter runs it: the js peer is our bootstrap peer, kept by a peer keeper.
@@ -223,14 +237,16 @@ public final class RejoinBench {
                 long killed = System.nanoTime();
                 js.kill();
                 js.close();
-                js = JsPeer.start(jsOptions);
+                js = PeerProcess.start(implementation, jsOptions);
                 PingPoll.Result r = poll.result().get(options.deadline.toSeconds() + 10, TimeUnit.SECONDS);
                 long noticed = log.firstClosed(before).map(c -> c.nanos() - killed).orElse(-1L);
                 log.firstClosed(before).ifPresent(c -> result.countCause(c.cause()));
                 result.record(run, r.reached(), r.reachedNanos() - js.readyMonoNanos(), js.readyMonoNanos() - killed, noticed, true,
                         r.reached() ? null : r.lastError());
             }
-            result.traffic = traffic("ours→js", this::oursToJsTraffic);
+            if (implementation == PeerProcess.Implementation.JS) {
+                result.traffic = traffic("ours→js", this::oursToJsTraffic);
+            }
         } finally {
             closeQuietly(keeper);
             closeQuietly(js);
@@ -303,33 +319,49 @@ public final class RejoinBench {
 
     // ---- (e): our node restarts; js peers had dialled it ------------------------------------
 
-    private CaseResult weRestartForJs() throws Exception {
-        CaseResult result = new CaseResult("e", "js → ours (own JVM, no bootstrap peers): ours restarts",
-                "our Swarm started → the js peer's ping succeeds (js reach loop)");
+    /**
+     * (e) with a js peer; (l) with a rust-libp2p node set up as the seed's, bootstrapping from our
+     * node; (m) with a go-libp2p node (its own QUIC timers: go-libp2p exposes none).
+     */
+    private CaseResult weRestartForJs(String id, PeerProcess.Implementation implementation) throws Exception {
+        String name = implementation.name().toLowerCase(Locale.ROOT);
+        CaseResult result = new CaseResult(id, name + (implementation == PeerProcess.Implementation.RUST ? " (the seed's settings)" : "")
+                        + " → ours (own JVM, no bootstrap peers): ours restarts",
+                "our Swarm started → the " + name + " peer's ping succeeds (" + name + " reach loop)");
         BenchNodeProcess node = null;
-        JsPeer js = null;
+        PeerProcess js = null;
         try {
             List<String> args = nodeArgs("our-restarting");
             node = BenchNodeProcess.start(args);
-            js = JsPeer.start(jsOptions(null, null, null));
-            js.dial(node.quicAddress());
+            if (implementation == PeerProcess.Implementation.RUST) {
+                js = PeerProcess.start(implementation, seedNodeOptions(null, 0, node.quicAddress()));
+                PeerProcess rust = js;
+                String nodeId = node.peerId();
+                awaitCondition(() -> rust.connections().stream().anyMatch(c -> nodeId.equals(c.get("remotePeer").asString())),
+                        Duration.ofSeconds(30), "the rust node's bootstrap dial to our node");
+            } else {
+                js = PeerProcess.start(implementation, jsOptions(null, null, null));
+                js.dial(node.quicAddress());
+            }
             String nodePeer = node.peerId();
             awaitPeerStoreFile(args);
             for (int run = 1; run <= options.restarts; run++) {
                 pause(JS_DEFAULT_KEEP_ALIVE);
-                JsPeer dialer = js;
-                CompletableFuture<JsPeer.Reach> reach = async(() -> dialer.reach(nodePeer, POLL_INTERVAL, JS_ATTEMPT_TIMEOUT, options.deadline));
+                PeerProcess dialer = js;
+                CompletableFuture<PeerProcess.Reach> reach = async(() -> dialer.reach(nodePeer, POLL_INTERVAL, JS_ATTEMPT_TIMEOUT, options.deadline));
                 long killed = System.nanoTime();
                 node.kill();
                 node.close();
                 node = BenchNodeProcess.start(args);
                 long started = node.startedNanos();
-                JsPeer.Reach r = reach.get(options.deadline.toSeconds() + 20, TimeUnit.SECONDS);
+                PeerProcess.Reach r = reach.get(options.deadline.toSeconds() + 20, TimeUnit.SECONDS);
                 long noticed = firstJsClose(js, nodePeer, killed);
                 result.record(run, r.reached(), r.doneMonoNanos() - started, started - killed, noticed < 0 ? -1 : noticed - killed,
                         r.startMonoNanos() < started, r.reached() ? null : r.lastError());
             }
-            result.traffic = traffic("js→ours", this::jsToOursTraffic);
+            if (implementation == PeerProcess.Implementation.JS) {
+                result.traffic = traffic("js→ours", this::jsToOursTraffic);
+            }
         } finally {
             closeQuietly(js);
             closeQuietly(node);
@@ -588,7 +620,27 @@ public final class RejoinBench {
     }
 
     /** The js peer's first {@code connection:close} for {@code peer} after {@code after}, or -1. */
-    private static long firstJsClose(JsPeer js, String peer, long after) {
+    /** The seed's rust-libp2p settings (issue 12): QUIC 300/100 ms, Kademlia 30 s and 4, one bootstrap address. */
+    private static PeerProcess.Options seedNodeOptions(String seedHex, int quicPort, String bootstrap) {
+        PeerProcess.Options options = PeerProcess.options().tcp(false).kad(true).quicPort(quicPort)
+                .quicIdleTimeout(SEED_IDLE).quicKeepAlive(SEED_KEEP_ALIVE)
+                .extraArg("--kad-query-timeout-ms").extraArg("30000")
+                .extraArg("--kad-replication").extraArg("4")
+                .extraArg("--bootstrap").extraArg(bootstrap);
+        return seedHex == null ? options : options.seedHex(seedHex);
+    }
+
+    private static void awaitCondition(java.util.function.BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(what + " did not happen within " + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static long firstJsClose(PeerProcess js, String peer, long after) {
         return js.events().stream()
                 .filter(e -> "connection:close".equals(e.get("event").asString()) && peer.equals(e.get("peerId").asString()))
                 .mapToLong(e -> Long.parseLong(e.get("mono").asString()))

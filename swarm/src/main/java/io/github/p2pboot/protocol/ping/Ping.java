@@ -12,6 +12,9 @@ import io.netty.handler.codec.FixedLengthFrameDecoder;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -26,6 +29,11 @@ public final class Ping {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final ProtocolHandler HANDLER = new PingHandler(connection -> { });
+    /**
+     * The kept stream of each connection that has one (liveness keeps one on every connection),
+     * for {@link #ping(Connection)}. Weak: a connection gone takes its entry with it.
+     */
+    private static final Map<Connection, PingStream> KEPT = Collections.synchronizedMap(new WeakHashMap<>());
 
     private Ping() {
     }
@@ -52,12 +60,28 @@ public final class Ping {
      * with the first ping. Close it when done.
      */
     public static PingStream keptStream(Connection connection) {
-        return new PingStream(connection);
+        PingStream kept = new PingStream(connection);
+        KEPT.put(connection, kept);
+        return kept;
     }
 
-    /** Pings the peer of {@code connection} once on a new stream and returns the round-trip time. */
+    /**
+     * Pings the peer of {@code connection} once and returns the round-trip time: on the
+     * connection's {@linkplain #keptStream kept stream} if it has one, else on a new stream.
+     * {@code ping/ping.md}: "The dialing peer MUST NOT keep more than one outbound stream for the
+     * ping protocol per peer"; rust-libp2p keeps one inbound ping stream per connection and closes
+     * the older when another comes, so a second stream beside liveness's failed one of the two.
+     */
     public static CompletableFuture<Duration> ping(Connection connection) {
+        PingStream kept = KEPT.get(connection);
+        if (kept != null && kept.isUsable()) {
+            return kept.ping();
+        }
         return connection.newStream(PROTOCOL_ID).thenCompose(Ping::ping);
+    }
+
+    static void forget(Connection connection, PingStream kept) {
+        KEPT.remove(connection, kept);
     }
 
     static byte[] payload() {

@@ -81,6 +81,11 @@ public final class PingStream implements AutoCloseable {
         return ping.rtt;
     }
 
+    /** Whether pings can be sent on it: not closed. */
+    synchronized boolean isUsable() {
+        return !closed;
+    }
+
     /** Whether a stream is open now, so that the next ping needs no stream negotiation. */
     public synchronized boolean isStreamOpen() {
         return stream != null;
@@ -101,6 +106,7 @@ public final class PingStream implements AutoCloseable {
                 return;
             }
             closed = true;
+            Ping.forget(connection, this);
             ended = stream;
             stream = null;
             failed.addAll(inFlight);

@@ -1,0 +1,10 @@
+package io.github.p2pboot.interop;
+
+/** The interop matrix's go-libp2p row (see {@link InteropMatrix}). */
+class GoInteropMatrixIT extends InteropMatrix {
+
+    @Override
+    PeerProcess.Implementation implementation() {
+        return PeerProcess.Implementation.GO;
+    }
+}

@@ -1,0 +1,10 @@
+package io.github.p2pboot.interop;
+
+/** The interop matrix's js-libp2p row (see {@link InteropMatrix}). */
+class JsInteropMatrixIT extends InteropMatrix {
+
+    @Override
+    PeerProcess.Implementation implementation() {
+        return PeerProcess.Implementation.JS;
+    }
+}
