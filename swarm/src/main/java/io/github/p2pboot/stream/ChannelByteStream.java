@@ -298,7 +298,7 @@ final class ChannelByteStream extends ChannelInboundHandlerAdapter implements By
                             : new StreamException(StreamException.Reason.CLOSED, operation + " failed: " + written.cause().getMessage(),
                                     written.cause()));
                 } else if (channel.isWritable()) {
-                    result.complete(null);
+                    completeLater(result);
                 } else {
                     writableWaiters.add(result);
                 }
@@ -307,12 +307,20 @@ final class ChannelByteStream extends ChannelInboundHandlerAdapter implements By
         return result.minimalCompletionStage();
     }
 
+    /**
+     * Completes {@code waiter} in a task of its own: its callbacks may write, and a write made from
+     * within a flush or a writability event can stay queued (seen over Yamux).
+     */
+    private void completeLater(CompletableFuture<Void> waiter) {
+        channel.eventLoop().execute(() -> waiter.complete(null));
+    }
+
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (channel.isWritable()) {
             List<CompletableFuture<Void>> waiting = new ArrayList<>(writableWaiters);
             writableWaiters.clear();
-            waiting.forEach(waiter -> waiter.complete(null));
+            waiting.forEach(this::completeLater);
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -358,7 +366,7 @@ final class ChannelByteStream extends ChannelInboundHandlerAdapter implements By
                 } else if (channel instanceof DuplexChannel duplex) {
                     duplex.shutdownOutput().addListener(shut -> {
                         if (shut.isSuccess()) {
-                            result.complete(null);
+                            completeLater(result);
                             closeIfBothEnded();
                         } else {
                             result.completeExceptionally(new StreamException(StreamException.Reason.CLOSED,
