@@ -40,6 +40,8 @@ public class Libp2pProperties {
 
     private final Limits limits = new Limits();
 
+    private final Perf perf = new Perf();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -66,6 +68,25 @@ public class Libp2pProperties {
 
     public Tcp getTcp() {
         return tcp;
+    }
+
+    public Perf getPerf() {
+        return perf;
+    }
+
+    /** The libp2p perf protocol, for measuring throughput. */
+    public static class Perf {
+
+        /** Whether to serve /perf/1.0.0, with which any peer can make the node receive and send as many bytes as it asks (up to 64 GiB a stream). Off by default, as the perf spec says; not for publicly reachable nodes. */
+        private boolean enabled;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
     }
 
     public Kademlia getKademlia() {
