@@ -68,9 +68,17 @@ final class Writability extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
     }
 
+    /**
+     * The waiters run in a task of their own, not inside the event: the event may come from
+     * within the transport's flush (a stream's buffer draining below its low water mark), and
+     * a waiter that writes and flushes there finds the flush in progress, so its data would
+     * stay queued with nothing left to send it (seen over Yamux to js-libp2p).
+     */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        completeIfWritable();
+        if (!waiters.isEmpty() && ctx.channel().isWritable()) {
+            ctx.executor().execute(this::completeIfWritable);
+        }
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -99,6 +107,9 @@ final class Writability extends ChannelInboundHandlerAdapter {
     }
 
     private void completeIfWritable() {
+        if (waiters.isEmpty()) {
+            return;
+        }
         if (!ctx.channel().isWritable()) {
             if (!waiters.isEmpty()) {
                 scheduleRecheck();
