@@ -40,6 +40,8 @@ public final class PerfBench {
     private final long size = Long.getLong("mib", 128) * MIB;
     private final int runs = Integer.getInteger("runs", 3);
     private final int dials = Integer.getInteger("dials", 30);
+    /** Which transports to run, e.g. {@code -Dtransports=tcp} while working on one; dials 0 skips the set-up times. */
+    private final List<String> transports = Arrays.asList(System.getProperty("transports", "quic,tcp").split(","));
     private final int firstContacts = Integer.getInteger("firstContacts", 8);
     private final String java = System.getProperty("bench.java", Path.of(System.getProperty("java.home"), "bin", "java").toString());
     private final List<String> jvmArgs = System.getProperty("bench.jvmArgs", "").isBlank() ? List.of()
@@ -94,7 +96,7 @@ public final class PerfBench {
         long down = ourServer.pid();
         cell("raw", "raw TCP", "upload", up, down, () -> ourClient.call("raw " + ourServer.rawPort + " " + size + " 0", 300));
         cell("raw", "raw TCP", "download", up, down, () -> ourClient.call("raw " + ourServer.rawPort + " 0 " + size, 300));
-        for (String transport : List.of("quic", "tcp")) {
+        for (String transport : transports) {
             String ours = transport.equals("quic") ? ourServer.quicAddress : ourServer.tcpAddress;
             String js = transport.equals("quic") ? jsServer.quicAddress() : jsServer.tcpAddress();
             // A fresh connection over this transport, so that no earlier one of the other transport is reused.
@@ -144,7 +146,10 @@ public final class PerfBench {
 
     /** Dial times, ours to ours and js to js: reconnection to a peer met before, and first contact with a new one. */
     private void setUp() throws Exception {
-        for (String transport : List.of("quic", "tcp")) {
+        if (dials == 0) {
+            return;
+        }
+        for (String transport : transports) {
             List<Double> ours = new ArrayList<>();
             List<Double> js = new ArrayList<>();
             for (int i = 0; i < dials; i++) {

@@ -1,7 +1,6 @@
 package io.github.p2pboot.security.noise;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageCodec;
 import io.netty.handler.codec.DecoderException;
@@ -23,24 +22,37 @@ final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
 
     private final CipherState sender;
     private final CipherState receiver;
+    /**
+     * Where a message is gathered before the cipher reads it, one per direction: the JDK's
+     * ChaCha20-Poly1305 works on arrays (a direct buffer would be copied to a fresh one), and
+     * reusing these spares an allocation and a copy per message each way.
+     */
+    private final byte[] plaintextScratch = new byte[MAX_PLAINTEXT];
+    private final byte[] ciphertextScratch = new byte[HandshakeState.MAX_MESSAGE_LENGTH];
     /** After a bad frame the receive nonce is out of step for good, so nothing more is read. */
     private boolean failed;
 
     NoiseTransportCodec(CipherState sender, CipherState receiver) {
-        super(ByteBuf.class);
+        // Heap buffers out: the cipher writes straight into their arrays.
+        super(ByteBuf.class, false);
         this.sender = sender;
         this.receiver = receiver;
     }
 
     @Override
     protected void encode(ChannelHandlerContext ctx, ByteBuf msg, ByteBuf out) throws Exception {
+        int messages = (msg.readableBytes() + MAX_PLAINTEXT - 1) / MAX_PLAINTEXT;
+        out.ensureWritable(msg.readableBytes() + messages * (2 + CipherState.TAG_LENGTH));
         while (msg.isReadable()) {
             int length = Math.min(msg.readableBytes(), MAX_PLAINTEXT);
-            byte[] plaintext = new byte[length];
-            msg.readBytes(plaintext);
-            byte[] ciphertext = sender.encryptWithAd(NO_AD, plaintext);
-            out.writeShort(ciphertext.length);
-            out.writeBytes(ciphertext);
+            msg.readBytes(plaintextScratch, 0, length);
+            out.writeShort(length + CipherState.TAG_LENGTH);
+            if (out.hasArray()) {
+                int written = sender.encrypt(plaintextScratch, 0, length, out.array(), out.arrayOffset() + out.writerIndex());
+                out.writerIndex(out.writerIndex() + written);
+            } else {
+                out.writeBytes(sender.encryptWithAd(NO_AD, plaintextScratch, 0, length));
+            }
         }
     }
 
@@ -62,19 +74,26 @@ final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
                 return;
             }
             in.skipBytes(2);
-            byte[] ciphertext = new byte[length];
-            in.readBytes(ciphertext);
-            byte[] plaintext;
+            in.readBytes(ciphertextScratch, 0, length);
+            ByteBuf plaintext = ctx.alloc().heapBuffer(length - CipherState.TAG_LENGTH);
             try {
-                plaintext = receiver.decryptWithAd(NO_AD, ciphertext);
+                if (plaintext.hasArray()) {
+                    int written = receiver.decrypt(ciphertextScratch, 0, length, plaintext.array(), plaintext.arrayOffset());
+                    plaintext.writerIndex(written);
+                } else {
+                    plaintext.writeBytes(receiver.decryptWithAd(NO_AD, ciphertextScratch, 0, length));
+                }
             } catch (GeneralSecurityException e) {
+                plaintext.release();
                 failed = true;
                 in.skipBytes(in.readableBytes());
                 throw new NoiseHandshakeException("Noise transport frame " + receiver.nonce()
                         + " failed decryption: " + e, e);
             }
-            if (plaintext.length > 0) {
-                out.add(Unpooled.wrappedBuffer(plaintext));
+            if (plaintext.isReadable()) {
+                out.add(plaintext);
+            } else {
+                plaintext.release();
             }
         }
     }
