@@ -1,9 +1,11 @@
 package io.github.p2pboot.security.noise;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageCodec;
 import io.netty.handler.codec.DecoderException;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.security.GeneralSecurityException;
 import java.util.List;
 import org.slf4j.Logger;
@@ -23,20 +25,31 @@ final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
     private final CipherState sender;
     private final CipherState receiver;
     /**
-     * Where a message is gathered before the cipher reads it, one per direction: the JDK's
-     * ChaCha20-Poly1305 works on arrays (a direct buffer would be copied to a fresh one), and
-     * reusing these spares an allocation and a copy per message each way.
+     * Where a message is gathered for the cipher, and where it encrypts to: the JDK's
+     * ChaCha20-Poly1305 works on arrays (it would copy a direct buffer to a fresh one), and
+     * reusing these spares the new arrays per message each direction made before. One pair per
+     * event-loop thread, not per connection (a connection's codec runs on its loop only, and
+     * nothing else runs between filling an array and the cipher reading it), so that a thousand
+     * connections do not cost 128 MiB of arrays.
      */
-    private final byte[] plaintextScratch = new byte[MAX_PLAINTEXT];
-    private final byte[] ciphertextScratch = new byte[HandshakeState.MAX_MESSAGE_LENGTH];
+    private static final FastThreadLocal<byte[]> INPUT = scratch();
+    private static final FastThreadLocal<byte[]> OUTPUT = scratch();
     /** After a bad frame the receive nonce is out of step for good, so nothing more is read. */
     private boolean failed;
 
     NoiseTransportCodec(CipherState sender, CipherState receiver) {
-        // Heap buffers out: the cipher writes straight into their arrays.
-        super(ByteBuf.class, false);
+        super(ByteBuf.class);
         this.sender = sender;
         this.receiver = receiver;
+    }
+
+    private static FastThreadLocal<byte[]> scratch() {
+        return new FastThreadLocal<>() {
+            @Override
+            protected byte[] initialValue() {
+                return new byte[HandshakeState.MAX_MESSAGE_LENGTH];
+            }
+        };
     }
 
     @Override
@@ -45,14 +58,13 @@ final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
         out.ensureWritable(msg.readableBytes() + messages * (2 + CipherState.TAG_LENGTH));
         while (msg.isReadable()) {
             int length = Math.min(msg.readableBytes(), MAX_PLAINTEXT);
-            msg.readBytes(plaintextScratch, 0, length);
-            out.writeShort(length + CipherState.TAG_LENGTH);
-            if (out.hasArray()) {
-                int written = sender.encrypt(plaintextScratch, 0, length, out.array(), out.arrayOffset() + out.writerIndex());
-                out.writerIndex(out.writerIndex() + written);
-            } else {
-                out.writeBytes(sender.encryptWithAd(NO_AD, plaintextScratch, 0, length));
-            }
+            byte[] plaintext = INPUT.get();
+            byte[] ciphertext = OUTPUT.get();
+            msg.readBytes(plaintext, 0, length);
+            int written = sender.encrypt(plaintext, 0, length, ciphertext, 0);
+            // Into the pooled direct buffer the socket writes from: no copy left for the transport.
+            out.writeShort(written);
+            out.writeBytes(ciphertext, 0, written);
         }
     }
 
@@ -74,15 +86,14 @@ final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
                 return;
             }
             in.skipBytes(2);
-            in.readBytes(ciphertextScratch, 0, length);
-            ByteBuf plaintext = ctx.alloc().heapBuffer(length - CipherState.TAG_LENGTH);
+            byte[] ciphertext = INPUT.get();
+            in.readBytes(ciphertext, 0, length);
+            // A plain heap buffer, as before: what the muxer holds of it for a stream that is not
+            // read stays in the garbage-collected heap, not in the allocator's pooled chunks.
+            byte[] plaintextArray = new byte[length - CipherState.TAG_LENGTH];
+            ByteBuf plaintext = Unpooled.wrappedBuffer(plaintextArray);
             try {
-                if (plaintext.hasArray()) {
-                    int written = receiver.decrypt(ciphertextScratch, 0, length, plaintext.array(), plaintext.arrayOffset());
-                    plaintext.writerIndex(written);
-                } else {
-                    plaintext.writeBytes(receiver.decryptWithAd(NO_AD, ciphertextScratch, 0, length));
-                }
+                plaintext.writerIndex(receiver.decrypt(ciphertext, 0, length, plaintextArray, 0));
             } catch (GeneralSecurityException e) {
                 plaintext.release();
                 failed = true;
