@@ -38,7 +38,9 @@ final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
     private boolean failed;
 
     NoiseTransportCodec(CipherState sender, CipherState receiver) {
-        super(ByteBuf.class);
+        // Heap buffers out: the cipher writes straight into their arrays. They live only until
+        // the socket has written them.
+        super(ByteBuf.class, false);
         this.sender = sender;
         this.receiver = receiver;
     }
@@ -59,12 +61,16 @@ final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
         while (msg.isReadable()) {
             int length = Math.min(msg.readableBytes(), MAX_PLAINTEXT);
             byte[] plaintext = INPUT.get();
-            byte[] ciphertext = OUTPUT.get();
             msg.readBytes(plaintext, 0, length);
-            int written = sender.encrypt(plaintext, 0, length, ciphertext, 0);
-            // Into the pooled direct buffer the socket writes from: no copy left for the transport.
-            out.writeShort(written);
-            out.writeBytes(ciphertext, 0, written);
+            out.writeShort(length + CipherState.TAG_LENGTH);
+            if (out.hasArray()) {
+                int written = sender.encrypt(plaintext, 0, length, out.array(), out.arrayOffset() + out.writerIndex());
+                out.writerIndex(out.writerIndex() + written);
+            } else {
+                byte[] ciphertext = OUTPUT.get();
+                int written = sender.encrypt(plaintext, 0, length, ciphertext, 0);
+                out.writeBytes(ciphertext, 0, written);
+            }
         }
     }
 
