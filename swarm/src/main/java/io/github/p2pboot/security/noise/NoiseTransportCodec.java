@@ -38,9 +38,9 @@ final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
     private boolean failed;
 
     NoiseTransportCodec(CipherState sender, CipherState receiver) {
-        // Heap buffers out: the cipher writes straight into their arrays. They live only until
-        // the socket has written them.
-        super(ByteBuf.class, false);
+        // Direct buffers out, as the socket writes them (pooled heap buffers here made the
+        // allocator open heap chunks of its own: PingBackpressureTest's growth bound).
+        super(ByteBuf.class);
         this.sender = sender;
         this.receiver = receiver;
     }
@@ -62,15 +62,10 @@ final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
             int length = Math.min(msg.readableBytes(), MAX_PLAINTEXT);
             byte[] plaintext = INPUT.get();
             msg.readBytes(plaintext, 0, length);
-            out.writeShort(length + CipherState.TAG_LENGTH);
-            if (out.hasArray()) {
-                int written = sender.encrypt(plaintext, 0, length, out.array(), out.arrayOffset() + out.writerIndex());
-                out.writerIndex(out.writerIndex() + written);
-            } else {
-                byte[] ciphertext = OUTPUT.get();
-                int written = sender.encrypt(plaintext, 0, length, ciphertext, 0);
-                out.writeBytes(ciphertext, 0, written);
-            }
+            byte[] ciphertext = OUTPUT.get();
+            int written = sender.encrypt(plaintext, 0, length, ciphertext, 0);
+            out.writeShort(written);
+            out.writeBytes(ciphertext, 0, written);
         }
     }
 
