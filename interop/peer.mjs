@@ -2,7 +2,7 @@
 //
 //   node --import ./polyfill.mjs peer.mjs [--seed HEX64] [--quic-port N] [--tcp-port N] [--no-tcp]
 //                                         [--kad] [--kad-protocol ID]
-//                                         [--quic-idle-ms N] [--quic-keepalive-ms N]
+//                                         [--quic-idle-ms N] [--quic-keepalive-ms N] [--perf]
 //   node --import ./polyfill.mjs peer.mjs ping <multiaddr>      (one-shot, for humans)
 //
 // stdout carries only JSON lines: first {"event":"ready",...}, then events and command replies.
@@ -29,6 +29,11 @@ import { CID } from 'multiformats/cid'
 import { randomBytes } from 'node:crypto'
 
 const ECHO_PROTOCOL = '/p2pboot/echo/1.0.0'
+// libp2p/specs perf/perf.md, by hand: npm has no perf package here. Served only with --perf.
+const PERF_PROTOCOL = '/perf/1.0.0'
+const PERF_CHUNK = Buffer.alloc(65536)
+// What one perf stream may upload or ask for, as the Java side's default: 64 GiB.
+const PERF_MAX_BYTES = 64 * 1024 * 1024 * 1024
 const COMMAND_TIMEOUT_MS = 20_000
 // A command may ask for a longer timeout (timeoutMs), as bench/'s reach does, but never beyond this.
 const MAX_COMMAND_TIMEOUT_MS = 600_000
@@ -45,6 +50,7 @@ function parseArgs (argv) {
     else if (arg === '--kad-protocol') options.kadProtocol = argv[++i]
     else if (arg === '--quic-idle-ms') options.quicIdleMs = Number(argv[++i])
     else if (arg === '--quic-keepalive-ms') options.quicKeepAliveMs = Number(argv[++i])
+    else if (arg === '--perf') options.perf = true
     else options.positional.push(arg)
   }
   return options
@@ -99,7 +105,47 @@ async function createNode (options) {
     }
     await stream.close()
   })
+  if (options.perf) await node.handle(PERF_PROTOCOL, servePerf)
   return node
+}
+
+const bytesOf = (chunk) => chunk.subarray ? chunk.subarray() : chunk
+
+// Writes count bytes, waiting for the stream to drain whenever it says its buffer is full.
+async function sendBytes (stream, count) {
+  for (let remaining = count; remaining > 0;) {
+    const size = Math.min(remaining, PERF_CHUNK.length)
+    if (!stream.send(size === PERF_CHUNK.length ? PERF_CHUNK : PERF_CHUNK.subarray(0, size))) await stream.onDrain()
+    remaining -= size
+  }
+}
+
+// The server: the 8-byte big-endian count to send back, then the upload read (counted, dropped)
+// to its end, then the bytes asked for, then the end of the stream.
+async function servePerf (stream) {
+  let header = Buffer.alloc(0)
+  let requested
+  let uploaded = 0
+  for await (const chunk of stream) {
+    if (requested === undefined) {
+      header = Buffer.concat([header, Buffer.from(bytesOf(chunk))])
+      if (header.length < 8) continue
+      requested = header.readBigUInt64BE(0)
+      uploaded += header.length - 8
+    } else {
+      uploaded += chunk.byteLength
+    }
+    if (uploaded > PERF_MAX_BYTES || requested > BigInt(PERF_MAX_BYTES)) {
+      stream.abort(new Error('perf: beyond the limit'))
+      return
+    }
+  }
+  if (requested === undefined) {
+    stream.abort(new Error('perf: the stream ended within the 8-byte request'))
+    return
+  }
+  await sendBytes(stream, Number(requested))
+  await stream.close()
 }
 
 const emit = (object) => process.stdout.write(JSON.stringify(object) + '\n')
@@ -162,6 +208,25 @@ function commands (node) {
       await reading
       const ms = performance.now() - start
       return { ms, intact: Buffer.concat(chunks).equals(payload) }
+    },
+    // A perf exchange as the client: upload bytes, then download bytes back; ms is timed inside
+    // this process, from opening the stream to its end, as the perf spec measures.
+    async perf ({ addr, peerId, upload = 0, download = 0 }) {
+      const start = performance.now()
+      const stream = await node.dialProtocol(target(addr ?? peerId), PERF_PROTOCOL)
+      let received = 0
+      const reading = (async () => {
+        for await (const chunk of stream) received += chunk.byteLength
+      })()
+      const header = Buffer.alloc(8)
+      header.writeBigUInt64BE(BigInt(download))
+      stream.send(header)
+      await sendBytes(stream, upload)
+      await stream.close()
+      await reading
+      const ms = performance.now() - start
+      if (received !== download) throw new Error(`perf: received ${received} of ${download} bytes`)
+      return { ms, uploaded: upload, downloaded: received }
     },
     // For bench/: pings a peer (by peer id, or a multiaddr) every intervalMs, each attempt given
     // attemptTimeoutMs and at most maxInFlight at once, until one succeeds or deadlineMs passes.

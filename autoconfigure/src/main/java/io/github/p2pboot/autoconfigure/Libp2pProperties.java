@@ -55,6 +55,9 @@ public class Libp2pProperties {
     /** What peers may make the node hold: connections, pending upgrades, streams, memory, deadlines. */
     private final Limits limits = new Limits();
 
+    /** The libp2p perf protocol (/perf/1.0.0), off by default as its spec asks: for measuring throughput between nodes. */
+    private final Perf perf = new Perf();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -81,6 +84,25 @@ public class Libp2pProperties {
 
     public Tcp getTcp() {
         return tcp;
+    }
+
+    public Perf getPerf() {
+        return perf;
+    }
+
+    /** The libp2p perf protocol, for measuring throughput. */
+    public static class Perf {
+
+        /** Whether to serve /perf/1.0.0, with which any peer can make the node receive and send as many bytes as it asks (up to 64 GiB a stream). Off by default, as the perf spec says; not for publicly reachable nodes. */
+        private boolean enabled;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
     }
 
     public Kademlia getKademlia() {

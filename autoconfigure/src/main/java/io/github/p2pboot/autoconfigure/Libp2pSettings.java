@@ -43,6 +43,7 @@ final class Libp2pSettings {
         connections(properties.getConnections(), builder);
         builder.limits(limits(properties.getLimits()));
         builder.peerStore(peerStore);
+        builder.perf(properties.getPerf().isEnabled());
         if (peerStore instanceof FilePeerStore file) {
             // A node that remembers its peers also remembers its QUIC connections, to reset them
             // at once after a crash.

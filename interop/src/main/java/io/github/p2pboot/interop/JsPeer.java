@@ -1,6 +1,9 @@
 package io.github.p2pboot.interop;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A real js-libp2p node ({@code interop/peer.mjs}): a {@link PeerProcess} of
@@ -25,5 +28,21 @@ public final class JsPeer extends PeerProcess {
      */
     public static JsPeer start(Options options) {
         return (JsPeer) PeerProcess.start(Implementation.JS, options);
+    }
+
+    /**
+     * One perf exchange run by the js node as the client ({@code /perf/1.0.0}; the js node serves
+     * it only when started with the extra argument {@code --perf}).
+     *
+     * @param millis from opening the stream to its end, timed inside the js process
+     */
+    public record PerfRun(double millis, long uploaded, long downloaded) {
+    }
+
+    /** Uploads {@code upload} bytes to the perf server at {@code addressOrPeer}, then downloads {@code download} bytes. */
+    public PerfRun perf(String addressOrPeer, long upload, long download, Duration timeout) {
+        JsonNode result = call("perf", Map.of(addressOrPeer.startsWith("/") ? "addr" : "peerId", addressOrPeer,
+                "upload", upload, "download", download, "timeoutMs", timeout.toMillis()), timeout.plusSeconds(5));
+        return new PerfRun(result.get("ms").asDouble(), result.get("uploaded").asLong(), result.get("downloaded").asLong());
     }
 }

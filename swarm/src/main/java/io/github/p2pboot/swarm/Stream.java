@@ -32,6 +32,26 @@ public interface Stream {
         return closed.minimalCompletionStage();
     }
 
+    /**
+     * Whether a write now goes out without piling up in memory: false while the peer's
+     * flow-control window for this stream (or its connection's) is used up, or while what was
+     * written waits for the transport. Writing while unwritable is allowed, but what is written
+     * then is held in memory until the peer takes it.
+     */
+    default boolean isWritable() {
+        return channel().isWritable();
+    }
+
+    /**
+     * Completes when the stream is writable: at once if it is, otherwise when the peer makes room.
+     * It completes on the stream's event loop, so a callback may write at once and must not block;
+     * it fails if the stream closes first. A writer that writes while {@link #isWritable()} and
+     * then waits on this holds no more than the transport's buffers.
+     */
+    default java.util.concurrent.CompletionStage<Void> whenWritable() {
+        return Writability.whenWritable(channel());
+    }
+
     /** Closes both directions of the stream. */
     default void close() {
         channel().close();

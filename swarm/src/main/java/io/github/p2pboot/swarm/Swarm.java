@@ -103,6 +103,9 @@ public final class Swarm implements AutoCloseable {
         });
         registerProtocol(Ping.handler(liveness::peerPinged));
         identify.handlers().forEach(this::registerProtocol);
+        if (config.perf()) {
+            registerProtocol(io.github.p2pboot.protocol.perf.Perf.handler());
+        }
         listeners.add(identify);
         listeners.add(liveness);
     }

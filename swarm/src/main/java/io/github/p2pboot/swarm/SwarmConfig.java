@@ -30,6 +30,9 @@ import java.util.Objects;
  *     scope; {@link ResourceLimits#defaults()} scales them from the JVM's memory
  * @param peerStore where the swarm records the peers it meets; an {@link InMemoryPeerStore} unless
  *     set. The caller who sets one closes it, after the swarm
+ * @param perf whether to serve the libp2p perf protocol ({@code /perf/1.0.0}), with which a peer
+ *     measures throughput by making this node receive and send as many bytes as it asks; off
+ *     by default, as the perf spec requires, and not for nodes that untrusted peers reach
  */
 public record SwarmConfig(
         PrivateKey hostKey,
@@ -43,7 +46,8 @@ public record SwarmConfig(
         int ioThreads,
         java.nio.file.Path quicConnectionMemory,
         ResourceLimits limits,
-        PeerStore peerStore) {
+        PeerStore peerStore,
+        boolean perf) {
 
     public static final String DEFAULT_AGENT_VERSION = "p2pboot/0.1.0";
 
@@ -86,6 +90,7 @@ public record SwarmConfig(
         private PeerStore peerStore;
         private ResourceLimits limits;
         private java.nio.file.Path quicConnectionMemory;
+        private boolean perf;
 
         private Builder(PrivateKey hostKey) {
             this.hostKey = hostKey;
@@ -153,9 +158,15 @@ public record SwarmConfig(
             return this;
         }
 
+        /** Whether to serve {@code /perf/1.0.0} (see {@link SwarmConfig#perf()}); default false. */
+        public Builder perf(boolean perf) {
+            this.perf = perf;
+            return this;
+        }
+
         public SwarmConfig build() {
             return new SwarmConfig(hostKey, listenAddresses, quic, tcp, agentVersion, maxConnectionsPerPeer, dialStagger,
-                    negotiationTimeout, ioThreads, quicConnectionMemory, limits != null ? limits : ResourceLimits.defaults(), peerStore != null ? peerStore : new InMemoryPeerStore(hostKey.peerId()));
+                    negotiationTimeout, ioThreads, quicConnectionMemory, limits != null ? limits : ResourceLimits.defaults(), peerStore != null ? peerStore : new InMemoryPeerStore(hostKey.peerId()), perf);
         }
     }
 }

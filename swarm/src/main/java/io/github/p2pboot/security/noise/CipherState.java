@@ -75,6 +75,29 @@ final class CipherState {
         return plaintext;
     }
 
+    /**
+     * The transport phase's encryption, array to array without allocating: encrypts
+     * {@code length} bytes of {@code plaintext} from {@code offset} (no associated data) into
+     * {@code out} at {@code outOffset}, which must have room for {@code length + TAG_LENGTH}
+     * bytes; returns the bytes written. Requires a key.
+     */
+    int encrypt(byte[] plaintext, int offset, int length, byte[] out, int outOffset) throws GeneralSecurityException {
+        cipher.init(Cipher.ENCRYPT_MODE, key, nextIv());
+        return cipher.doFinal(plaintext, offset, length, out, outOffset);
+    }
+
+    /**
+     * The transport phase's decryption, array to array: the counterpart of {@link #encrypt};
+     * {@code out} needs room for {@code length - TAG_LENGTH} bytes. Nothing written there may be
+     * used when it throws.
+     */
+    int decrypt(byte[] ciphertext, int offset, int length, byte[] out, int outOffset) throws GeneralSecurityException {
+        cipher.init(Cipher.DECRYPT_MODE, key, ivFor(nonce));
+        int written = cipher.doFinal(ciphertext, offset, length, out, outOffset);
+        nonce++;
+        return written;
+    }
+
     private IvParameterSpec nextIv() throws GeneralSecurityException {
         IvParameterSpec iv = ivFor(nonce);
         nonce++;

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageCodec;
 import io.netty.handler.codec.DecoderException;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.security.GeneralSecurityException;
 import java.util.List;
 import org.slf4j.Logger;
@@ -23,24 +24,48 @@ final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
 
     private final CipherState sender;
     private final CipherState receiver;
+    /**
+     * Where a message is gathered for the cipher, and where it encrypts to: the JDK's
+     * ChaCha20-Poly1305 works on arrays (it would copy a direct buffer to a fresh one), and
+     * reusing these spares the new arrays per message each direction made before. One pair per
+     * event-loop thread, not per connection (a connection's codec runs on its loop only, and
+     * nothing else runs between filling an array and the cipher reading it), so that a thousand
+     * connections do not cost 128 MiB of arrays.
+     */
+    private static final FastThreadLocal<byte[]> INPUT = scratch();
+    private static final FastThreadLocal<byte[]> OUTPUT = scratch();
     /** After a bad frame the receive nonce is out of step for good, so nothing more is read. */
     private boolean failed;
 
     NoiseTransportCodec(CipherState sender, CipherState receiver) {
+        // Direct buffers out, as the socket writes them (pooled heap buffers here made the
+        // allocator open heap chunks of its own: PingBackpressureTest's growth bound).
         super(ByteBuf.class);
         this.sender = sender;
         this.receiver = receiver;
     }
 
+    private static FastThreadLocal<byte[]> scratch() {
+        return new FastThreadLocal<>() {
+            @Override
+            protected byte[] initialValue() {
+                return new byte[HandshakeState.MAX_MESSAGE_LENGTH];
+            }
+        };
+    }
+
     @Override
     protected void encode(ChannelHandlerContext ctx, ByteBuf msg, ByteBuf out) throws Exception {
+        int messages = (msg.readableBytes() + MAX_PLAINTEXT - 1) / MAX_PLAINTEXT;
+        out.ensureWritable(msg.readableBytes() + messages * (2 + CipherState.TAG_LENGTH));
         while (msg.isReadable()) {
             int length = Math.min(msg.readableBytes(), MAX_PLAINTEXT);
-            byte[] plaintext = new byte[length];
-            msg.readBytes(plaintext);
-            byte[] ciphertext = sender.encryptWithAd(NO_AD, plaintext);
-            out.writeShort(ciphertext.length);
-            out.writeBytes(ciphertext);
+            byte[] plaintext = INPUT.get();
+            msg.readBytes(plaintext, 0, length);
+            byte[] ciphertext = OUTPUT.get();
+            int written = sender.encrypt(plaintext, 0, length, ciphertext, 0);
+            out.writeShort(written);
+            out.writeBytes(ciphertext, 0, written);
         }
     }
 
@@ -62,19 +87,25 @@ final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
                 return;
             }
             in.skipBytes(2);
-            byte[] ciphertext = new byte[length];
-            in.readBytes(ciphertext);
-            byte[] plaintext;
+            byte[] ciphertext = INPUT.get();
+            in.readBytes(ciphertext, 0, length);
+            // A plain heap buffer, as before: what the muxer holds of it for a stream that is not
+            // read stays in the garbage-collected heap, not in the allocator's pooled chunks.
+            byte[] plaintextArray = new byte[length - CipherState.TAG_LENGTH];
+            ByteBuf plaintext = Unpooled.wrappedBuffer(plaintextArray);
             try {
-                plaintext = receiver.decryptWithAd(NO_AD, ciphertext);
+                plaintext.writerIndex(receiver.decrypt(ciphertext, 0, length, plaintextArray, 0));
             } catch (GeneralSecurityException e) {
+                plaintext.release();
                 failed = true;
                 in.skipBytes(in.readableBytes());
                 throw new NoiseHandshakeException("Noise transport frame " + receiver.nonce()
                         + " failed decryption: " + e, e);
             }
-            if (plaintext.length > 0) {
-                out.add(Unpooled.wrappedBuffer(plaintext));
+            if (plaintext.isReadable()) {
+                out.add(plaintext);
+            } else {
+                plaintext.release();
             }
         }
     }
