@@ -26,7 +26,8 @@ import java.util.Locale;
  * {@code libp2p.resources.memory} in bytes), {@code libp2p.incidents}: refusals and peer
  * errors, by kind; {@code libp2p.dial.latency} (a histogram timer of dials by outcome) and
  * {@code libp2p.streams} (streams opened, by protocol and direction; protocols are the ones this
- * node serves or asks for, so peers cannot grow the tag set).
+ * node serves or asks for, so peers cannot grow the tag set) and {@code libp2p.transport.bytes}
+ * (by transport and direction).
  */
 public class Libp2pMetrics implements MeterBinder, SwarmListener {
 
@@ -69,6 +70,16 @@ public class Libp2pMetrics implements MeterBinder, SwarmListener {
                 .description("Estimated heap held by the peer store").register(registry);
         resources.incidents().onKind(kind -> FunctionCounter.builder("libp2p.incidents", resources.incidents(), i -> i.total(kind))
                 .tag("kind", kind).description("What peers did that the node refused or closed for").register(registry));
+        for (String transport : new String[] {"quic-v1", "tcp"}) {
+            for (boolean received : new boolean[] {true, false}) {
+                FunctionCounter.builder("libp2p.transport.bytes", swarm, s -> {
+                            io.github.p2pboot.transport.TrafficCounter traffic = s.traffic().get(transport);
+                            return traffic == null ? 0 : received ? traffic.bytesReceived() : traffic.bytesSent();
+                        })
+                        .tag("transport", transport).tag("direction", received ? "received" : "sent").baseUnit("bytes")
+                        .description("Bytes on the wire by transport, encryption and framing included").register(registry);
+            }
+        }
         swarm.addListener(this);
         kademlia.addQueryListener((type, outcome, duration) -> Timer.builder("libp2p.kademlia.queries")
                 .description("Kademlia lookups by type and outcome").tag("type", type).tag("outcome", outcome)

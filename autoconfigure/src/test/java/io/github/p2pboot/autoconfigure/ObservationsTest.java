@@ -48,6 +48,12 @@ class ObservationsTest {
                                 .tag("direction", "outbound").timer() != null);
                         assertThat(meters.get("libp2p.dial").tag("outcome", "success").timer().count()).isEqualTo(1);
                         assertThat(meters.get("libp2p.dial.latency").tag("outcome", "success").timer().count()).isEqualTo(1);
+                        assertThat(meters.get("libp2p.transport.bytes").tag("transport", "quic-v1").tag("direction", "received")
+                                .functionCounter().count()).isGreaterThan(1000);
+                        assertThat(meters.get("libp2p.transport.bytes").tag("transport", "quic-v1").tag("direction", "sent")
+                                .functionCounter().count()).isGreaterThan(1000);
+                        assertThat(meters.get("libp2p.transport.bytes").tag("transport", "tcp").tag("direction", "sent")
+                                .functionCounter().count()).isZero();
                         assertThat(meters.get("libp2p.streams").tag("protocol", ECHO.protocolId()).tag("direction", "outbound")
                                 .counter().count()).isEqualTo(1);
                     });

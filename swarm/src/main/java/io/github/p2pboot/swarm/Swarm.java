@@ -127,6 +127,16 @@ public final class Swarm implements AutoCloseable {
     }
 
     /**
+     * Bytes received and sent on the wire by each transport ({@code quic-v1}, {@code tcp}) since
+     * start, encryption and framing included; empty before {@link #start()}.
+     */
+    public java.util.Map<String, io.github.p2pboot.transport.TrafficCounter> traffic() {
+        java.util.Map<String, io.github.p2pboot.transport.TrafficCounter> traffic = new java.util.LinkedHashMap<>();
+        transports.forEach(t -> traffic.put(t.name(), t.traffic()));
+        return traffic;
+    }
+
+    /**
      * What peers make this node hold against its {@link SwarmConfig#limits() limits}, what was
      * refused, and the allowlist of peers exempt from node-wide and per-IP limits.
      */

@@ -15,6 +15,9 @@ public interface Transport extends AutoCloseable {
     /** The name used in metrics and the actuator endpoint, e.g. {@code quic-v1}. */
     String name();
 
+    /** Bytes this transport received and sent on the wire. */
+    TrafficCounter traffic();
+
     boolean canDial(Multiaddr address);
 
     boolean canListen(Multiaddr address);

@@ -14,6 +14,7 @@ import io.github.p2pboot.swarm.QuicSettings;
 import io.github.p2pboot.transport.HostPort;
 import io.github.p2pboot.transport.MuxedConnection;
 import io.github.p2pboot.transport.Transport;
+import io.github.p2pboot.transport.TrafficCounter;
 import io.github.p2pboot.transport.TransportListener;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -100,6 +101,7 @@ public final class QuicTransport implements Transport {
 
     private final QuicSettings settings;
     private final ResourceManager resources;
+    private final TrafficCounter traffic = new TrafficCounter();
     private final ConnectionMemory memory;
     private final java.util.concurrent.atomic.AtomicBoolean memoryWritePending = new java.util.concurrent.atomic.AtomicBoolean();
     /** The connections the last run left open, read once at the first listen. */
@@ -177,6 +179,11 @@ public final class QuicTransport implements Transport {
     }
 
     @Override
+    public TrafficCounter traffic() {
+        return traffic;
+    }
+
+    @Override
     public Multiaddr listen(Multiaddr address) throws IOException {
         HostPort hostPort = HostPort.match(address, Protocol.UDP, Protocol.QUIC_V1);
         if (hostPort == null || !hostPort.isIpLiteral()) {
@@ -218,7 +225,7 @@ public final class QuicTransport implements Transport {
                     @Override
                     protected void initChannel(DatagramChannel channel) {
                         checkReceiveBuffer(channel);
-                        channel.pipeline().addLast(resets, codec);
+                        channel.pipeline().addLast(traffic.handler(), resets, codec);
                     }
                 })
                 .bind(hostPort.literalSocketAddress());
@@ -293,7 +300,7 @@ public final class QuicTransport implements Transport {
                         @Override
                         protected void initChannel(DatagramChannel channel) {
                             checkReceiveBuffer(channel);
-                            channel.pipeline().addLast(
+                            channel.pipeline().addLast(traffic.handler(),
                                     new IncomingResetRouter(connectionIds, remote -> ourIdsTowards(channel, remote),
                                             id -> dialledPeers.get(ByteBuffer.wrap(id))), codec);
                         }

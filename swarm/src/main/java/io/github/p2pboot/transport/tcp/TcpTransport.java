@@ -12,6 +12,7 @@ import io.github.p2pboot.transport.HostPort;
 import io.github.p2pboot.transport.MuxedConnection;
 import io.github.p2pboot.transport.PeerIdMismatchException;
 import io.github.p2pboot.transport.Transport;
+import io.github.p2pboot.transport.TrafficCounter;
 import io.github.p2pboot.transport.TransportListener;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -58,6 +59,7 @@ public final class TcpTransport implements Transport {
     private final ChannelGroup servers = new DefaultChannelGroup("tcp-listeners", GlobalEventExecutor.INSTANCE);
     private final List<TcpConnection> connections = new CopyOnWriteArrayList<>();
     private final ResourceManager resources;
+    private final TrafficCounter traffic = new TrafficCounter();
     /**
      * The listeners accept on a thread of their own, apart from the connections' event loops: when
      * floods keep those busy, a shared loop accepted late, the kernel's accept queue filled with
@@ -94,6 +96,11 @@ public final class TcpTransport implements Transport {
     public boolean canListen(Multiaddr address) {
         HostPort hostPort = HostPort.match(address, Protocol.TCP);
         return hostPort != null && hostPort.isIpLiteral();
+    }
+
+    @Override
+    public TrafficCounter traffic() {
+        return traffic;
     }
 
     @Override
@@ -152,14 +159,20 @@ public final class TcpTransport implements Transport {
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.handshakeTimeout().toMillis())
                     // The upgrade starts from the pipeline, not from a listener on the connect
                     // future: such a listener may run after the peer's first bytes were read.
-                    .handler(new UpgradeOnActive(Direction.OUTBOUND, expectedPeer, (connection, error) -> {
-                        if (error == null) {
-                            track(connection);
-                            result.complete(connection);
-                        } else {
-                            result.completeExceptionally(dialFailure(address, error));
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            channel.pipeline().addLast(traffic.handler(),
+                                    new UpgradeOnActive(Direction.OUTBOUND, expectedPeer, (connection, error) -> {
+                                        if (error == null) {
+                                            track(connection);
+                                            result.complete(connection);
+                                        } else {
+                                            result.completeExceptionally(dialFailure(address, error));
+                                        }
+                                    }));
                         }
-                    }))
+                    })
                     .connect(remote)
                     .addListener((ChannelFuture connect) -> {
                         if (!connect.isSuccess()) {
