@@ -51,8 +51,8 @@ public class Libp2pActuatorAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        Libp2pObservations libp2pObservations(Swarm swarm, io.micrometer.observation.ObservationRegistry registry) {
-            return new Libp2pObservations(swarm, registry);
+        Libp2pObservations libp2pObservations(Swarm swarm, Kademlia kademlia, io.micrometer.observation.ObservationRegistry registry) {
+            return new Libp2pObservations(swarm, kademlia, registry);
         }
     }
 

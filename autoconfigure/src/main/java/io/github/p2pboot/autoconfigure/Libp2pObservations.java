@@ -1,6 +1,7 @@
 package io.github.p2pboot.autoconfigure;
 
 import io.github.p2pboot.identity.PeerId;
+import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.swarm.Stream;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmListener;
@@ -15,7 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Micrometer Observations of the node: {@code libp2p.dial} for each dial of a peer (low
  * cardinality: {@code outcome}; high: {@code peer}) and {@code libp2p.stream} for each stream
  * from the agreement on its protocol to its close (low cardinality: {@code protocol},
- * {@code direction}). With Spring Boot's observation handlers they become timers and traces.
+ * {@code direction}) and {@code libp2p.kademlia.query} for each Kademlia lookup (low cardinality:
+ * {@code type}, {@code outcome}). With Spring Boot's observation handlers they become timers and
+ * traces.
  */
 public class Libp2pObservations implements SwarmListener {
 
@@ -23,9 +26,20 @@ public class Libp2pObservations implements SwarmListener {
     /** One dial per peer at a time: the swarm joins a second caller to the dial under way. */
     private final Map<PeerId, Observation> dials = new ConcurrentHashMap<>();
 
-    public Libp2pObservations(Swarm swarm, ObservationRegistry registry) {
+    public Libp2pObservations(Swarm swarm, Kademlia kademlia, ObservationRegistry registry) {
         this.registry = registry;
         swarm.addListener(this);
+        kademlia.addQueryObserver(type -> {
+            Observation query = Observation.createNotStarted("libp2p.kademlia.query", registry)
+                    .contextualName("kademlia " + type).lowCardinalityKeyValue("type", type).start();
+            return (outcome, error) -> {
+                query.lowCardinalityKeyValue("outcome", outcome);
+                if (error != null) {
+                    query.error(error);
+                }
+                query.stop();
+            };
+        });
     }
 
     @Override

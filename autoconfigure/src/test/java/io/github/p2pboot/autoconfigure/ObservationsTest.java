@@ -42,7 +42,10 @@ class ObservationsTest {
                         Swarm swarm = context.getBean(Swarm.class);
                         swarm.peerStore().addAddresses(peer.localPeerId(), java.util.List.of(peer.listenAddresses().get(0)));
                         assertThat(context.getBean(RequestClient.class).send(peer.localPeerId(), ECHO, "hi")).isEqualTo("hi");
+                        context.getBean(io.github.p2pboot.kademlia.Kademlia.class).findClosestPeers(new byte[32])
+                                .get(20, java.util.concurrent.TimeUnit.SECONDS);
                         MeterRegistry meters = context.getBean(MeterRegistry.class);
+                        assertThat(meters.get("libp2p.kademlia.query").tag("type", "find_node").timer().count()).isGreaterThanOrEqualTo(1);
                         // DefaultMeterObservationHandler turns the observations into timers.
                         await().atMost(Duration.ofSeconds(10)).until(() -> meters.find("libp2p.stream").tag("protocol", ECHO.protocolId())
                                 .tag("direction", "outbound").timer() != null);

@@ -68,6 +68,7 @@ public final class Kademlia implements AutoCloseable {
     private final RecordStore store;
     private final Map<String, RecordValidator> validators = new ConcurrentHashMap<>();
     private final List<QueryListener> queryListeners = new CopyOnWriteArrayList<>();
+    private final List<QueryObserver> queryObservers = new CopyOnWriteArrayList<>();
     private final AtomicBoolean bootstrapping = new AtomicBoolean();
     private final SecureRandom random = new SecureRandom();
     private final Events events = new Events();
@@ -169,6 +170,11 @@ public final class Kademlia implements AutoCloseable {
         return serverLoad;
     }
 
+    /** Told when each lookup starts and ends, e.g. to make an Observation of it. */
+    public void addQueryObserver(QueryObserver observer) {
+        queryObservers.add(observer);
+    }
+
     public void addQueryListener(QueryListener listener) {
         queryListeners.add(listener);
     }
@@ -190,7 +196,7 @@ public final class Kademlia implements AutoCloseable {
         if (!bootstrapping.compareAndSet(false, true)) {
             return CompletableFuture.completedFuture(new QueryResult<>(List.of(), List.of(), false, 0, Duration.ZERO));
         }
-        long start = System.nanoTime();
+        Query query = startQuery("bootstrap");
         return findClosestPeers(swarm.localPeerId().toBytes()).thenCompose(self -> {
             List<CompletableFuture<QueryResult<List<PeerId>>>> refreshes = new ArrayList<>();
             for (int bucket : table.nonEmptyBuckets()) {
@@ -201,16 +207,16 @@ public final class Kademlia implements AutoCloseable {
             return CompletableFuture.allOf(refreshes.toArray(CompletableFuture[]::new)).handle((v, e) -> self);
         }).whenComplete((result, error) -> {
             bootstrapping.set(false);
-            report("bootstrap", result == null ? null : result.timedOut(), error, start);
+            report("bootstrap", result == null ? null : result.timedOut(), error, query);
         });
     }
 
     public CompletableFuture<QueryResult<List<PeerId>>> findClosestPeers(byte[] key) {
-        long start = System.nanoTime();
         Message request = Message.newBuilder().setType(Message.MessageType.FIND_NODE).setKey(ByteString.copyFrom(key)).build();
+        Query query = startQuery("find_node");
         return lookup(key, request, (peer, answer) -> false)
                 .thenApply(o -> new QueryResult<>(o.closest(), o.closest(), o.timedOut(), o.rounds(), o.duration()))
-                .whenComplete((r, e) -> report("find_node", r == null ? null : r.timedOut(), e, start));
+                .whenComplete((r, e) -> report("find_node", r == null ? null : r.timedOut(), e, query));
     }
 
     /** Finds the addresses of {@code peer}: at once if connected, else by a lookup of its id. */
@@ -218,12 +224,12 @@ public final class Kademlia implements AutoCloseable {
         if (!swarm.connections(peer).isEmpty()) {
             return CompletableFuture.completedFuture(new QueryResult<>(swarm.peerStore().dialAddresses(peer), List.of(peer), false, 0, Duration.ZERO));
         }
-        long start = System.nanoTime();
         byte[] key = peer.toBytes();
         Message request = Message.newBuilder().setType(Message.MessageType.FIND_NODE).setKey(ByteString.copyFrom(key)).build();
+        Query query = startQuery("find_node");
         return lookup(key, request, (from, answer) -> answer.getCloserPeersList().stream().anyMatch(p -> p.getId().equals(ByteString.copyFrom(key))))
                 .thenApply(o -> new QueryResult<>(swarm.peerStore().dialAddresses(peer), o.closest(), o.timedOut(), o.rounds(), o.duration()))
-                .whenComplete((r, e) -> report("find_node", r == null ? null : r.timedOut(), e, start));
+                .whenComplete((r, e) -> report("find_node", r == null ? null : r.timedOut(), e, query));
     }
 
     /**
@@ -234,7 +240,6 @@ public final class Kademlia implements AutoCloseable {
      *     validator refuses the record, or this node's store is full
      */
     public CompletableFuture<QueryResult<Integer>> putValue(byte[] key, byte[] value) {
-        long start = System.nanoTime();
         try {
             validate(key, value);
             if (config.mode() == KademliaMode.SERVER) {
@@ -245,15 +250,16 @@ public final class Kademlia implements AutoCloseable {
         }
         Message put = Message.newBuilder().setType(Message.MessageType.PUT_VALUE).setKey(ByteString.copyFrom(key))
                 .setRecord(Record.newBuilder().setKey(ByteString.copyFrom(key)).setValue(ByteString.copyFrom(value))).build();
+        Query query = startQuery("put_value");
         return findClosestPeers(key).thenCompose(closest -> {
             List<CompletableFuture<Boolean>> puts = closest.value().stream()
                     .map(peer -> rpc(peer, put, true).handle((answer, e) -> e == null)).toList();
             return CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).thenApply(v -> {
                 int stored = (int) puts.stream().filter(CompletableFuture::join).count();
                 return new QueryResult<>(stored, closest.closestPeers(), closest.timedOut(), closest.rounds(),
-                        Duration.ofNanos(System.nanoTime() - start));
+                        Duration.ofNanos(System.nanoTime() - query.startNanos()));
             });
-        }).whenComplete((r, e) -> report("put_value", r == null ? null : r.timedOut(), e, start));
+        }).whenComplete((r, e) -> report("put_value", r == null ? null : r.timedOut(), e, query));
     }
 
     /**
@@ -263,7 +269,6 @@ public final class Kademlia implements AutoCloseable {
      * be checked.
      */
     public CompletableFuture<QueryResult<Optional<byte[]>>> getValue(byte[] key) {
-        long start = System.nanoTime();
         String unacceptable = unacceptableKey(key);
         if (unacceptable != null) {
             return CompletableFuture.failedFuture(new IllegalArgumentException(unacceptable));
@@ -275,6 +280,7 @@ public final class Kademlia implements AutoCloseable {
         List<byte[]> found = new CopyOnWriteArrayList<>();
         local.ifPresent(r -> found.add(r.value()));
         Message request = Message.newBuilder().setType(Message.MessageType.GET_VALUE).setKey(ByteString.copyFrom(key)).build();
+        Query query = startQuery("get_value");
         return lookup(key, request, (peer, answer) -> {
             if (answer.hasRecord() && answer.getRecord().getKey().equals(ByteString.copyFrom(key))) {
                 byte[] value = answer.getRecord().getValue().toByteArray();
@@ -288,7 +294,7 @@ public final class Kademlia implements AutoCloseable {
             }
             return found.size() >= config.quorum();
         }).thenApply(o -> new QueryResult<>(select(key, found), o.closest(), o.timedOut(), o.rounds(), o.duration()))
-                .whenComplete((r, e) -> report("get_value", r == null ? null : r.timedOut(), e, start));
+                .whenComplete((r, e) -> report("get_value", r == null ? null : r.timedOut(), e, query));
     }
 
     /**
@@ -298,7 +304,6 @@ public final class Kademlia implements AutoCloseable {
      *     longer than {@value #MAX_PROVIDER_KEY_SIZE} bytes
      */
     public CompletableFuture<QueryResult<Integer>> provide(byte[] key) {
-        long start = System.nanoTime();
         if (key.length > MAX_PROVIDER_KEY_SIZE) {
             return CompletableFuture.failedFuture(new IllegalArgumentException(providerKeyTooLong(key)));
         }
@@ -310,21 +315,22 @@ public final class Kademlia implements AutoCloseable {
         }
         Message add = Message.newBuilder().setType(Message.MessageType.ADD_PROVIDER).setKey(ByteString.copyFrom(key))
                 .addProviderPeers(peerMessage(swarm.localPeerId())).build();
+        Query query = startQuery("add_provider");
         return findClosestPeers(key).thenCompose(closest -> {
             List<CompletableFuture<Boolean>> sent = closest.value().stream()
                     .map(peer -> rpc(peer, add, false).handle((answer, e) -> e == null)).toList();
             return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).thenApply(v ->
                     new QueryResult<>((int) sent.stream().filter(CompletableFuture::join).count(), closest.closestPeers(),
-                            closest.timedOut(), closest.rounds(), Duration.ofNanos(System.nanoTime() - start)));
-        }).whenComplete((r, e) -> report("add_provider", r == null ? null : r.timedOut(), e, start));
+                            closest.timedOut(), closest.rounds(), Duration.ofNanos(System.nanoTime() - query.startNanos())));
+        }).whenComplete((r, e) -> report("add_provider", r == null ? null : r.timedOut(), e, query));
     }
 
     /** Finds peers that provide {@code key}, stopping once k are known. */
     public CompletableFuture<QueryResult<Set<PeerId>>> findProviders(byte[] key) {
-        long start = System.nanoTime();
         Set<PeerId> providers = ConcurrentHashMap.newKeySet();
         providers.addAll(store.providers(key));
         Message request = Message.newBuilder().setType(Message.MessageType.GET_PROVIDERS).setKey(ByteString.copyFrom(key)).build();
+        Query query = startQuery("get_providers");
         return lookup(key, request, (peer, answer) -> {
             for (Message.Peer provider : answer.getProviderPeersList()) {
                 PeerId id = learn(provider);
@@ -334,7 +340,7 @@ public final class Kademlia implements AutoCloseable {
             }
             return providers.size() >= config.replicationFactor();
         }).thenApply(o -> new QueryResult<>(Set.copyOf(providers), o.closest(), o.timedOut(), o.rounds(), o.duration()))
-                .whenComplete((r, e) -> report("get_providers", r == null ? null : r.timedOut(), e, start));
+                .whenComplete((r, e) -> report("get_providers", r == null ? null : r.timedOut(), e, query));
     }
 
     private CompletableFuture<Lookup.Outcome> lookup(byte[] key, Message request, java.util.function.BiPredicate<PeerId, Message> onAnswer) {
@@ -496,9 +502,25 @@ public final class Kademlia implements AutoCloseable {
         return builder.build();
     }
 
-    private void report(String type, Boolean timedOut, Throwable error, long startNanos) {
+    /** A query under way: when it began, and what its observers made of its start. */
+    private record Query(String type, long startNanos, List<QueryObserver.Scope> scopes) {
+    }
+
+    private Query startQuery(String type) {
+        List<QueryObserver.Scope> scopes = new ArrayList<>(queryObservers.size());
+        for (QueryObserver observer : queryObservers) {
+            try {
+                scopes.add(observer.queryStarted(type));
+            } catch (RuntimeException e) {
+                log.warn("Query observer {} failed", observer, e);
+            }
+        }
+        return new Query(type, System.nanoTime(), scopes);
+    }
+
+    private void report(String type, Boolean timedOut, Throwable error, Query query) {
         String outcome = error != null ? "failure" : Boolean.TRUE.equals(timedOut) ? "timeout" : "success";
-        Duration duration = Duration.ofNanos(System.nanoTime() - startNanos);
+        Duration duration = Duration.ofNanos(System.nanoTime() - query.startNanos());
         for (QueryListener listener : queryListeners) {
             try {
                 listener.queryCompleted(type, outcome, duration);
@@ -506,7 +528,15 @@ public final class Kademlia implements AutoCloseable {
                 log.warn("Query listener {} failed", listener, e);
             }
         }
+        for (QueryObserver.Scope scope : query.scopes()) {
+            try {
+                scope.queryEnded(outcome, error);
+            } catch (RuntimeException e) {
+                log.warn("Query observer scope {} failed", scope, e);
+            }
+        }
     }
+
 
     /** What answers other peers' requests in server mode; package-private for tests that feed it requests without a network. */
     KadStreams.RequestHandler requestHandler() {
