@@ -100,6 +100,9 @@ class ResourceLimitsNetworkTest {
         Swarm victim = victim(ResourceLimits.builder().connectionBurstPerIp(1000).connectionsPerSecondPerIp(1000));
         int resets = 50;
         for (int i = 0; i < resets; i++) {
+            // The victim handles each reset on its own loop: wait for the last one to end its
+            // upgrade, or the per-IP limit of pending upgrades (loopback is limited here) refuses the next.
+            await().atMost(Duration.ofSeconds(5)).until(() -> victim.resources().usage().pendingUpgrades() == 0);
             Socket socket = new Socket();
             socket.connect(tcpSocket(victim), 5_000);
             socket.setSoTimeout(5_000);
