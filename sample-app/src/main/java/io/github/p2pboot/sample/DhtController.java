@@ -1,10 +1,10 @@
 package io.github.p2pboot.sample;
 
+import io.github.p2pboot.swarm.Futures;
 import io.github.p2pboot.kademlia.Kademlia;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.springframework.http.HttpStatus;
@@ -66,7 +66,7 @@ class DhtController {
     }
 
     private static ResponseStatusException failure(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = Futures.unwrap(error);
         if (cause instanceof TimeoutException) {
             return new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT, "the DHT did not answer within " + TIMEOUT.toSeconds() + " s");
         }

@@ -1,5 +1,6 @@
 package io.github.p2pboot.sample;
 
+import io.github.p2pboot.swarm.Futures;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.multiaddr.Multiaddr;
@@ -11,7 +12,6 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.springframework.http.HttpStatus;
@@ -96,7 +96,7 @@ class NodeController {
     }
 
     private static ResponseStatusException failure(PeerId peer, Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = Futures.unwrap(error);
         if (cause instanceof ResponseStatusException status) {
             return status;
         }

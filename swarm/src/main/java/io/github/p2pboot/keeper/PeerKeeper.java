@@ -1,5 +1,6 @@
 package io.github.p2pboot.keeper;
 
+import io.github.p2pboot.swarm.Futures;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.multiaddr.Multiaddr;
@@ -19,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -231,7 +231,7 @@ public final class PeerKeeper implements AutoCloseable {
             return;
         }
         failedDials.incrementAndGet();
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = Futures.unwrap(error);
         String reason = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         peer.failures++;
         peer.lastError = reason;

@@ -1,10 +1,10 @@
 package io.github.p2pboot.stream;
 
+import io.github.p2pboot.swarm.Futures;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -97,7 +97,7 @@ public final class BlockingByteStream {
         }
 
         static RuntimeException unwrap(Throwable error) {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = Futures.unwrap(error);
             if (cause instanceof StreamException stream) {
                 return stream;
             }

@@ -1,5 +1,6 @@
 package io.github.p2pboot.stream;
 
+import io.github.p2pboot.swarm.Futures;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.swarm.Connection;
 import io.github.p2pboot.swarm.ProtocolHandler;
@@ -7,7 +8,6 @@ import io.github.p2pboot.swarm.Stream;
 import io.github.p2pboot.swarm.Swarm;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -49,7 +49,7 @@ public final class ByteStreams {
         CompletableFuture<ByteStream> result = new CompletableFuture<>();
         opening.whenComplete((stream, error) -> {
             if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                Throwable cause = Futures.unwrap(error);
                 result.completeExceptionally(new StreamException(StreamException.Reason.UNAVAILABLE,
                         "could not open the stream: " + cause.getMessage(), cause));
                 return;

@@ -1,11 +1,11 @@
 package io.github.p2pboot.stream;
 
+import io.github.p2pboot.swarm.Futures;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.swarm.Swarm;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +53,7 @@ public final class RequestClient {
                 result.complete(response);
                 return;
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = Futures.unwrap(error);
             boolean retry = cause instanceof StreamException stream && stream.reason() == StreamException.Reason.UNAVAILABLE
                     && attempt < maxAttempts && swarm.isRunning();
             if (!retry) {

@@ -1,12 +1,12 @@
 package io.github.p2pboot.stream;
 
+import io.github.p2pboot.swarm.Futures;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.swarm.ProtocolHandler;
 import io.github.p2pboot.swarm.Swarm;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -122,7 +122,7 @@ public final class RequestResponse<Q, R> {
     }
 
     private StreamException clientFailure(PeerId peer, Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = Futures.unwrap(error);
         if (cause instanceof TimeoutException) {
             return new StreamException(StreamException.Reason.TIMEOUT,
                     "no response from " + peer + " to " + protocolId + " within " + timeout.toMillis() + " ms");
