@@ -81,6 +81,8 @@ class SwarmStreamDeadlinesTest {
         stream.writeAndFlush(frame(100_000, 1_000));
 
         await().atMost(WAIT).until(() -> !stream.isActive());
+        // The reset can reach this side before the node's handler has recorded why.
+        await().atMost(WAIT).until(() -> !errors.isEmpty());
         assertThat(frames).containsExactly(5);
         assertThat(errors).singleElement().satisfies(e -> assertThat(e).hasMessageContaining("did not arrive whole within 500 ms"));
         assertThat(connection.isOpen()).as("the connection").isTrue();
@@ -107,6 +109,7 @@ class SwarmStreamDeadlinesTest {
         Channel tooLarge = connection.newStream(FRAMES).get(10, TimeUnit.SECONDS).channel();
         tooLarge.writeAndFlush(frame(2 * BUDGET, 1_000));
         await().atMost(WAIT).until(() -> !tooLarge.isActive());
+        await().atMost(WAIT).until(() -> !errors.isEmpty());
         assertThat(errors).singleElement().satisfies(e -> assertThat(e).hasMessageContaining("memory budget"));
         assertThat(reserved.get()).isZero();
         assertThat(fits.isActive()).as("the other stream").isTrue();
