@@ -1,13 +1,14 @@
 package io.github.p2pboot.autoconfigure;
 
 import io.github.p2pboot.kademlia.Kademlia;
+import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.resource.ResourceManager;
 import io.github.p2pboot.swarm.CloseCause;
-import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.swarm.Connection;
 import io.github.p2pboot.swarm.Direction;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmListener;
+import io.github.p2pboot.swarm.TransportTraffic;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -73,7 +74,7 @@ public class Libp2pMetrics implements MeterBinder, SwarmListener {
         for (String transport : new String[] {"quic-v1", "tcp"}) {
             for (boolean received : new boolean[] {true, false}) {
                 FunctionCounter.builder("libp2p.transport.bytes", swarm, s -> {
-                            io.github.p2pboot.transport.TrafficCounter traffic = s.traffic().get(transport);
+                            TransportTraffic traffic = s.traffic().get(transport);
                             return traffic == null ? 0 : received ? traffic.bytesReceived() : traffic.bytesSent();
                         })
                         .tag("transport", transport).tag("direction", received ? "received" : "sent").baseUnit("bytes")

@@ -15,7 +15,6 @@ import io.github.p2pboot.swarm.QuicSettings;
 import io.github.p2pboot.swarm.StreamSettings;
 import io.github.p2pboot.swarm.SwarmConfig;
 import io.github.p2pboot.swarm.TcpSettings;
-import io.github.p2pboot.transport.HostPort;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,17 +52,16 @@ final class Libp2pSettings {
         for (int i = 0; i < listen.size(); i++) {
             String property = "libp2p.listen[" + i + "]";
             Multiaddr address = multiaddr(property, listen.get(i));
-            HostPort tcpHost = HostPort.match(address, Protocol.TCP);
-            HostPort hostPort = tcpHost != null ? tcpHost : HostPort.match(address, Protocol.UDP, Protocol.QUIC_V1);
-            if (tcpHost != null && !tcp.enabled()) {
-                throw new Libp2pConfigurationException(property, listen.get(i), "a TCP address, but libp2p.tcp.enabled is false",
-                        "Remove the TCP address from libp2p.listen, or set libp2p.tcp.enabled=true.");
-            }
-            if (hostPort == null || !hostPort.isIpLiteral()) {
+            try {
+                builder.listen(address);
+            } catch (IllegalArgumentException e) {
                 throw new Libp2pConfigurationException(property, listen.get(i), "not a QUIC or TCP listen address",
                         "Use /ip4/<address>/udp/<port>/quic-v1 or /ip4/<address>/tcp/<port> (or /ip6/...), with an IP address, not a name.");
             }
-            builder.listen(address);
+            if (address.has(Protocol.TCP) && !tcp.enabled()) {
+                throw new Libp2pConfigurationException(property, listen.get(i), "a TCP address, but libp2p.tcp.enabled is false",
+                        "Remove the TCP address from libp2p.listen, or set libp2p.tcp.enabled=true.");
+            }
         }
         return builder;
     }

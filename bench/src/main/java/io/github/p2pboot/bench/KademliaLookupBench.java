@@ -2,7 +2,7 @@ package io.github.p2pboot.bench;
 
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
-import io.github.p2pboot.interop.JsPeer;
+import io.github.p2pboot.interop.peers.JsPeer;
 import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.kademlia.KademliaConfig;
 import io.github.p2pboot.kademlia.QueryResult;

@@ -1,13 +1,14 @@
 package io.github.p2pboot.bench;
 
 import io.github.p2pboot.identity.PrivateKey;
-import io.github.p2pboot.interop.JsPeer;
+import io.github.p2pboot.interop.peers.JsPeer;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.swarm.Connection;
 import io.github.p2pboot.swarm.ProtocolHandler;
 import io.github.p2pboot.swarm.Stream;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmConfig;
+import io.github.p2pboot.transport.StreamEnds;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -161,7 +162,7 @@ public final class TransportBench {
                 @Override
                 public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
                     if (event instanceof ChannelInputShutdownEvent) {
-                        Stream.closeWhenFlushed(ctx);
+                        StreamEnds.closeWhenFlushed(ctx, ctx.channel());
                     }
                 }
             });

@@ -3,7 +3,7 @@ package io.github.p2pboot.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.github.p2pboot.interop.JsPeer;
+import io.github.p2pboot.interop.peers.JsPeer;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.URI;

@@ -5,12 +5,13 @@ import io.github.p2pboot.codec.UvarintFrameDecoder;
 import io.github.p2pboot.codec.UvarintFrameEncoder;
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.kademlia.pb.DhtProto.Message;
+import io.github.p2pboot.resource.ReadHolds;
 import io.github.p2pboot.swarm.ProtocolHandler;
 import io.github.p2pboot.swarm.Stream;
 import io.github.p2pboot.swarm.Swarm;
+import io.github.p2pboot.transport.StreamEnds;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.github.p2pboot.resource.ReadHolds;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,11 +22,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -353,7 +354,7 @@ final class KadStreams {
                 // empty message (a PUT_VALUE echo to the peer, since PUT_VALUE is type 0).
                 ChannelHandlerContext encoder = ctx.pipeline().context(UvarintFrameEncoder.INSTANCE);
                 if (encoder != null) {
-                    Stream.closeWhenFlushed(encoder);
+                    StreamEnds.closeWhenFlushed(encoder, encoder.channel());
                 } else {
                     ctx.close();
                 }

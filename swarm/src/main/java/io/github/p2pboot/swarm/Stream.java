@@ -58,31 +58,11 @@ public interface Stream {
     }
 
     /**
-     * Ends our side of a stream once everything written to it so far has gone out, then closes it.
-     * A plain {@code close()} right after a write may drop that write if it is still queued;
-     * protocol handlers that answer and then end the stream use this.
-     *
-     * <p>The end of stream (QUIC FIN, Yamux FIN) goes out with {@code shutdownOutput()} once the data
-     * before it has been written. Closing the channel instead sends the FIN from
-     * {@code close()}: Netty 4.2.18's QUIC stream does that with a send that quiche refuses while
-     * the stream has no send capacity left (congestion or flow control, common under loss), and the
-     * FIN is then never sent; the peer waits for an end that does not come.
+     * Ends our side of the stream once everything written to it so far has gone out (QUIC or
+     * Yamux FIN), then closes it. A plain {@link #close()} right after a write may drop that write
+     * while it is still queued; a protocol that answers and then ends the stream uses this.
      */
-    static void closeWhenFlushed(io.netty.channel.ChannelHandlerContext ctx) {
-        io.netty.channel.Channel channel = ctx.channel();
-        if (channel instanceof io.netty.channel.socket.DuplexChannel duplex && !duplex.isOutputShutdown()) {
-            // First everything written so far (an empty write completes after them, in order),
-            // then the FIN, then the close: shutdownOutput() bypasses writes still queued, so a FIN
-            // sent beside them would end the stream short.
-            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(written -> {
-                if (written.isSuccess() && !duplex.isOutputShutdown()) {
-                    duplex.shutdownOutput().addListener(io.netty.channel.ChannelFutureListener.CLOSE);
-                } else {
-                    channel.close();
-                }
-            });
-        } else {
-            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
-        }
+    default void closeWhenFlushed() {
+        io.github.p2pboot.transport.StreamEnds.closeWhenFlushed(channel(), channel());
     }
 }

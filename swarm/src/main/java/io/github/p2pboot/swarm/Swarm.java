@@ -2,12 +2,12 @@ package io.github.p2pboot.swarm;
 
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.multistream.MultistreamListener;
 import io.github.p2pboot.peerstore.AddressSource;
 import io.github.p2pboot.peerstore.PeerStore;
 import io.github.p2pboot.protocol.identify.Identify;
 import io.github.p2pboot.protocol.ping.Ping;
-import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.resource.ConnectionScope;
 import io.github.p2pboot.resource.Incidents;
 import io.github.p2pboot.resource.MemoryBudget;
@@ -130,9 +130,9 @@ public final class Swarm implements AutoCloseable {
      * Bytes received and sent on the wire by each transport ({@code quic-v1}, {@code tcp}) since
      * start, encryption and framing included; empty before {@link #start()}.
      */
-    public java.util.Map<String, io.github.p2pboot.transport.TrafficCounter> traffic() {
-        java.util.Map<String, io.github.p2pboot.transport.TrafficCounter> traffic = new java.util.LinkedHashMap<>();
-        transports.forEach(t -> traffic.put(t.name(), t.traffic()));
+    public java.util.Map<String, TransportTraffic> traffic() {
+        java.util.Map<String, TransportTraffic> traffic = new java.util.LinkedHashMap<>();
+        transports.forEach(t -> traffic.put(t.name(), new TransportTraffic(t.traffic().bytesReceived(), t.traffic().bytesSent())));
         return traffic;
     }
 

@@ -2,9 +2,11 @@ package io.github.p2pboot.swarm;
 
 import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.peerstore.InMemoryPeerStore;
 import io.github.p2pboot.peerstore.PeerStore;
 import io.github.p2pboot.resource.ResourceLimits;
+import io.github.p2pboot.transport.HostPort;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,7 +98,21 @@ public record SwarmConfig(
             this.hostKey = hostKey;
         }
 
+        /**
+         * Adds an address to listen on: {@code /ip4|ip6/<address>/udp/<port>/quic-v1} or
+         * {@code /ip4|ip6/<address>/tcp/<port>}, with an IP address (port 0 for any free one).
+         *
+         * @throws IllegalArgumentException if {@code address} is neither, or names a host
+         */
         public Builder listen(Multiaddr address) {
+            HostPort hostPort = HostPort.match(address, Protocol.TCP);
+            if (hostPort == null) {
+                hostPort = HostPort.match(address, Protocol.UDP, Protocol.QUIC_V1);
+            }
+            if (hostPort == null || !hostPort.isIpLiteral()) {
+                throw new IllegalArgumentException(address + " is not a QUIC or TCP listen address: use /ip4/<address>/udp/<port>/quic-v1"
+                        + " or /ip4/<address>/tcp/<port> (or /ip6/...), with an IP address, not a name");
+            }
             listenAddresses.add(address);
             return this;
         }

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.interop.peers.JsPeer;
+import io.github.p2pboot.interop.peers.JsPeerException;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.protocol.identify.Identify;
 import io.github.p2pboot.protocol.ping.Ping;

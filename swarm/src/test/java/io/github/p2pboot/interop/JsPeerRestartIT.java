@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.p2pboot.identity.PeerId;
+import io.github.p2pboot.interop.peers.JsPeer;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.protocol.ping.Ping;
 import io.github.p2pboot.swarm.CloseCause;

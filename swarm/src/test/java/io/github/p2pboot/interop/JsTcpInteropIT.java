@@ -6,14 +6,16 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.interop.peers.JsPeer;
+import io.github.p2pboot.interop.peers.JsPeerException;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.protocol.identify.Identify;
 import io.github.p2pboot.protocol.ping.Ping;
 import io.github.p2pboot.swarm.Connection;
 import io.github.p2pboot.swarm.PeerInfo;
 import io.github.p2pboot.swarm.Stream;
-import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.StreamTestSupport;
+import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.TestSwarms;
 import io.github.p2pboot.transport.PeerIdMismatchException;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package io.github.p2pboot.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.interop.peers.JsPeer;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmConfig;

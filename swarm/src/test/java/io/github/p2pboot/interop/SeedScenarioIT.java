@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
+import io.github.p2pboot.interop.peers.PeerProcess;
 import io.github.p2pboot.kademlia.Kademlia;
 import io.github.p2pboot.kademlia.KademliaConfig;
 import io.github.p2pboot.multiaddr.Multiaddr;

@@ -3,7 +3,7 @@ package io.github.p2pboot.swarm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.github.p2pboot.interop.JsPeer;
+import io.github.p2pboot.interop.peers.JsPeer;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

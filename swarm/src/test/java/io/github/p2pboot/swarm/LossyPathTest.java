@@ -36,7 +36,7 @@ class LossyPathTest {
 
                 assertThat(result.falseAlarms()).isEmpty();
                 // Not liveness: echo streams over QUIC under loss still fail now and then. The FIN
-                // that close() used to drop is fixed (Stream.closeWhenFlushed: 3 of 39 failed before,
+                // that close() used to drop is fixed (StreamEnds.closeWhenFlushed: 3 of 39 failed before,
                 // 0 of 76 and 1 of 75 since, the last an echo that came back short); the rest is
                 // open. Up to 5 % may fail; more is a regression.
                 assertThat(result.failedRoundTrips()).isLessThanOrEqualTo((result.roundTrips() + result.failedRoundTrips()) / 20);

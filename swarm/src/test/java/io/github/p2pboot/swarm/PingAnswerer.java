@@ -1,6 +1,7 @@
 package io.github.p2pboot.swarm;
 
 import io.github.p2pboot.protocol.ping.Ping;
+import io.github.p2pboot.transport.StreamEnds;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -71,14 +72,14 @@ final class PingAnswerer implements ProtocolHandler {
             private void echo(ChannelHandlerContext ctx, ByteBuf payload) {
                 ctx.writeAndFlush(payload);
                 if (++echoed >= endStreamAfter) {
-                    Stream.closeWhenFlushed(ctx);
+                    StreamEnds.closeWhenFlushed(ctx, ctx.channel());
                 }
             }
 
             @Override
             public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
                 if (event instanceof ChannelInputShutdownEvent) {
-                    Stream.closeWhenFlushed(ctx);
+                    StreamEnds.closeWhenFlushed(ctx, ctx.channel());
                 }
             }
         });

@@ -1,5 +1,6 @@
 package io.github.p2pboot.swarm;
 
+import io.github.p2pboot.transport.StreamEnds;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -34,7 +35,7 @@ public final class StreamTestSupport {
                     @Override
                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                         if (evt instanceof ChannelInputShutdownEvent) {
-                            Stream.closeWhenFlushed(ctx);
+                            StreamEnds.closeWhenFlushed(ctx, ctx.channel());
                         }
                     }
                 });

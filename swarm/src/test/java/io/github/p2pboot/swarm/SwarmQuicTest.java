@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.p2pboot.codec.Varint;
-import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.identity.PeerId;
+import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.protocol.identify.Identify;
@@ -111,10 +111,11 @@ class SwarmQuicTest {
 
     @Test
     void listenAddressWithoutTransportIsRefused() {
-        Swarm swarm = new Swarm(SwarmConfig.builder(PrivateKey.generateEd25519()).ioThreads(1)
-                .listen("/ip4/127.0.0.1/udp/0").build());
+        SwarmConfig.Builder builder = SwarmConfig.builder(PrivateKey.generateEd25519());
 
-        assertThatThrownBy(swarm::start).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("/ip4/127.0.0.1/udp/0");
+        assertThatThrownBy(() -> builder.listen("/ip4/127.0.0.1/udp/0")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("/ip4/127.0.0.1/udp/0 is not a QUIC or TCP listen address");
+        assertThatThrownBy(() -> builder.listen("/dns4/localhost/tcp/0")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("with an IP address, not a name");
     }
 }

@@ -1,6 +1,6 @@
 package io.github.p2pboot.bench.perf;
 
-import io.github.p2pboot.interop.JsPeer;
+import io.github.p2pboot.interop.peers.JsPeer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,6 +10,7 @@ import io.github.p2pboot.swarm.ProtocolHandler;
 import io.github.p2pboot.swarm.Stream;
 import io.github.p2pboot.swarm.Swarm;
 import io.github.p2pboot.swarm.SwarmListener;
+import io.github.p2pboot.transport.StreamEnds;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -227,7 +228,7 @@ final class LossyPath {
                     @Override
                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                         if (evt instanceof ChannelInputShutdownEvent) {
-                            Stream.closeWhenFlushed(ctx);
+                            StreamEnds.closeWhenFlushed(ctx, ctx.channel());
                         }
                     }
                 });

@@ -2,8 +2,8 @@ package io.github.p2pboot.bench.rejoin;
 
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.identity.PrivateKey;
-import io.github.p2pboot.interop.JsPeer;
-import io.github.p2pboot.interop.PeerProcess;
+import io.github.p2pboot.interop.peers.JsPeer;
+import io.github.p2pboot.interop.peers.PeerProcess;
 import io.github.p2pboot.keeper.PeerKeeper;
 import io.github.p2pboot.keeper.PeerKeeperConfig;
 import io.github.p2pboot.keeper.PeerKeeperListener;

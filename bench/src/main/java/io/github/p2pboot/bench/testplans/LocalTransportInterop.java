@@ -1,6 +1,6 @@
 package io.github.p2pboot.bench.testplans;
 
-import io.github.p2pboot.interop.PeerProcess;
+import io.github.p2pboot.interop.peers.PeerProcess;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

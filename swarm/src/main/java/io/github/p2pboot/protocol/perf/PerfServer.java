@@ -2,6 +2,7 @@ package io.github.p2pboot.protocol.perf;
 
 import io.github.p2pboot.swarm.ProtocolHandler;
 import io.github.p2pboot.swarm.Stream;
+import io.github.p2pboot.transport.StreamEnds;
 import io.github.p2pboot.transport.StreamReset;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -87,7 +88,7 @@ final class PerfServer implements ProtocolHandler {
                     log.debug("perf stream from {}: sending failed: {}", stream.remotePeer(), failure.toString());
                     StreamReset.reset(ctx.channel());
                 } else {
-                    Stream.closeWhenFlushed(ctx);
+                    StreamEnds.closeWhenFlushed(ctx, ctx.channel());
                 }
             });
         }

@@ -3,6 +3,7 @@ package io.github.p2pboot.protocol.ping;
 import io.github.p2pboot.swarm.Connection;
 import io.github.p2pboot.swarm.ProtocolHandler;
 import io.github.p2pboot.swarm.Stream;
+import io.github.p2pboot.transport.StreamEnds;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -197,7 +198,7 @@ public final class Ping {
                 if (batch != null) {
                     ctx.write(batch, ctx.voidPromise());
                 }
-                Stream.closeWhenFlushed(ctx);
+                StreamEnds.closeWhenFlushed(ctx, ctx.channel());
             }
         }
 

@@ -3,7 +3,7 @@ package io.github.p2pboot.transport.quic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.p2pboot.identity.PrivateKey;
-import io.github.p2pboot.interop.JsPeer;
+import io.github.p2pboot.interop.peers.JsPeer;
 import io.github.p2pboot.multiaddr.Multiaddr;
 import io.github.p2pboot.swarm.QuicSettings;
 import io.github.p2pboot.transport.MuxedConnection;

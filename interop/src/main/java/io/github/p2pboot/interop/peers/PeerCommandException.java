@@ -1,4 +1,4 @@
-package io.github.p2pboot.interop;
+package io.github.p2pboot.interop.peers;
 
 /** A command a peer process answered with an error; the message carries the peer's own error. */
 public class PeerCommandException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.github.p2pboot.interop;
+package io.github.p2pboot.interop.peers;
 
 import java.io.BufferedReader;
 import java.io.IOException;

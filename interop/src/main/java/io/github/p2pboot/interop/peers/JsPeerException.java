@@ -1,4 +1,4 @@
-package io.github.p2pboot.interop;
+package io.github.p2pboot.interop.peers;
 
 /** A command the js peer answered with an error; the message carries the js side's error. */
 public class JsPeerException extends PeerCommandException {
