@@ -3,8 +3,10 @@ package io.github.p2pboot.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.p2pboot.kademlia.Kademlia;
+import io.github.p2pboot.kademlia.KademliaConfig;
 import io.github.p2pboot.stream.RequestClient;
 import io.github.p2pboot.swarm.Swarm;
+import io.github.p2pboot.swarm.SwarmConfig;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -30,6 +32,22 @@ class SpringConventionsTest {
                     assertThat(swarm.config().dialStagger()).isEqualTo(Duration.ofMillis(40));
                     assertThat(context.getBean(Kademlia.class).config().replicationFactor()).isEqualTo(7 + 1);
                 });
+    }
+
+    /** A node from properties left at their defaults is the engine's default node: no drift. */
+    @Test
+    void propertyDefaultsAreTheEnginesDefaults() {
+        runner.run(context -> {
+            SwarmConfig config = context.getBean(Swarm.class).config();
+            SwarmConfig engine = SwarmConfig.builder(config.hostKey()).build();
+            assertThat(config.quic()).isEqualTo(engine.quic());
+            assertThat(config.tcp()).isEqualTo(engine.tcp());
+            assertThat(config.limits()).isEqualTo(engine.limits());
+            assertThat(config.maxConnectionsPerPeer()).isEqualTo(engine.maxConnectionsPerPeer());
+            assertThat(config.dialStagger()).isEqualTo(engine.dialStagger());
+            assertThat(config.negotiationTimeout()).isEqualTo(engine.negotiationTimeout());
+            assertThat(context.getBean(Kademlia.class).config()).isEqualTo(KademliaConfig.DEFAULTS);
+        });
     }
 
     @Test

@@ -6,7 +6,9 @@ import java.util.SplittableRandom;
  * Runs a fuzz property on plain JUnit 5: {@link FuzzTries#of the configured tries}, each with a
  * value drawn from its own seed. The seeds come from a base seed, {@code -Dfuzz.seed} or else
  * random; the first failing try throws an {@link AssertionError} naming the property, the try, the
- * base seed and the input, so that {@code -Dfuzz.seed=<base>} replays the run exactly.
+ * base seed and the input, so that {@code -Dfuzz.seed=<base>} replays the run exactly, and
+ * {@code -Dfuzz.trySeed=<try seed>} runs that one try alone (to tell an input's own cost from what
+ * the tries before it left behind).
  */
 public final class Fuzz {
 
@@ -36,6 +38,17 @@ public final class Fuzz {
     }
 
     static <T> void run(String property, int tries, Gen<T> gen, Check<? super T> check) {
+        String single = System.getProperty("fuzz.trySeed");
+        if (single != null && !single.isBlank()) {
+            long seed = Long.parseLong(single.trim());
+            T value = gen.next(new SplittableRandom(seed));
+            try {
+                check.accept(value);
+            } catch (Throwable e) {
+                throw new AssertionError(property + " failed on the try of seed " + seed + ": " + e + "\n  input: " + value, e);
+            }
+            return;
+        }
         String configured = System.getProperty("fuzz.seed");
         long base = configured != null && !configured.isBlank() ? Long.parseLong(configured.trim()) : new SplittableRandom().nextLong();
         SplittableRandom seeds = new SplittableRandom(base);

@@ -1,8 +1,10 @@
 package io.github.p2pboot.transport.tcp;
 
 import io.github.p2pboot.resource.Incidents;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 final class FirstBytesDeadline extends ChannelInboundHandlerAdapter {
 
     static final String SILENT = "TCP connection silent";
+    /** Set on a channel closed for silence, whose failed upgrade is then not a second incident. */
+    private static final AttributeKey<Boolean> CLOSED_SILENT = AttributeKey.valueOf(FirstBytesDeadline.class, "closedSilent");
 
     private final Duration timeout;
     private final Incidents incidents;
@@ -30,9 +34,15 @@ final class FirstBytesDeadline extends ChannelInboundHandlerAdapter {
         timer = ctx.executor().schedule(() -> {
             if (ctx.channel().isOpen()) {
                 incidents.report(SILENT, ctx.channel().remoteAddress(), "no byte within " + timeout.toMillis() + " ms of connecting");
+                ctx.channel().attr(CLOSED_SILENT).set(Boolean.TRUE);
                 ctx.close();
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether {@code channel} was closed by this deadline, its incident already reported. */
+    static boolean closedSilent(Channel channel) {
+        return Boolean.TRUE.equals(channel.attr(CLOSED_SILENT).get());
     }
 
     @Override

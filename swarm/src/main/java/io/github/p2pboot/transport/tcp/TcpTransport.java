@@ -11,8 +11,8 @@ import io.github.p2pboot.swarm.TcpSettings;
 import io.github.p2pboot.transport.HostPort;
 import io.github.p2pboot.transport.MuxedConnection;
 import io.github.p2pboot.transport.PeerIdMismatchException;
-import io.github.p2pboot.transport.Transport;
 import io.github.p2pboot.transport.TrafficCounter;
+import io.github.p2pboot.transport.Transport;
 import io.github.p2pboot.transport.TransportListener;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -239,7 +239,9 @@ public final class TcpTransport implements Transport {
 
     private void inboundUpgraded(Channel channel, TcpConnection connection, Throwable error) {
         if (error != null) {
-            resources.incidents().report(UPGRADE_FAILED, channel.remoteAddress(), describe(error));
+            if (!FirstBytesDeadline.closedSilent(channel)) {
+                resources.incidents().report(UPGRADE_FAILED, channel.remoteAddress(), describe(error));
+            }
             return;
         }
         track(connection);
