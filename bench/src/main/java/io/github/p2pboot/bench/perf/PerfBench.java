@@ -53,9 +53,9 @@ public final class PerfBench {
     private JsPeer jsServer;
     private JsPeer jsClient;
     /**
-     * The js client of js to ours, a process apart from the one of js to js: a js QUIC endpoint that
-     * has dialled another js node no longer completes a dial to ours (seen 2026-12-02; the dial
-     * times out even after hanging up), so one process each keeps the two cells independent.
+     * The js client of js to ours, a process apart from the one of js to js, so that the two cells
+     * are independent. (It was needed: a js QUIC endpoint that had dialled another js node could not
+     * dial ours, until we stopped taking quinn's NEW_TOKEN tokens for Retry tokens; QuicAddressTokenIT.)
      */
     private JsPeer jsToOursClient;
 
