@@ -109,11 +109,17 @@ class ByteStreamTest {
     @Test
     void blockingOnAnEventLoopFailsAtOnce() throws Exception {
         Swarm[] nodes = pair(TestSwarms.LOOPBACK_QUIC);
-        nodes[0].registerProtocol(ByteStreams.serve(ECHO, stream -> stream.blocking().readToEnd(10)));
-        ByteStream stream = await(ByteStreams.open(nodes[1], nodes[0].localPeerId(), ECHO));
+        String answer = "/test/answer/1.0.0";
+        nodes[0].registerProtocol(ByteStreams.serve(answer, stream -> {
+            stream.blocking().read();
+            stream.blocking().write(new byte[] {2});
+            stream.blocking().readToEnd(10);
+        }));
+        ByteStream stream = await(ByteStreams.open(nodes[1], nodes[0].localPeerId(), answer));
         CompletableFuture<Throwable> onLoop = new CompletableFuture<>();
-        // A future completed on the event loop runs its callbacks there.
-        stream.write(new byte[] {1}).whenComplete((v, e) -> {
+        // A read completes on the event loop when the bytes arrive, and runs there the callbacks
+        // given to it before: this one is given before anything is sent, so it runs there.
+        stream.read().whenComplete((bytes, e) -> {
             try {
                 stream.blocking().read();
                 onLoop.complete(null);
@@ -121,6 +127,7 @@ class ByteStreamTest {
                 onLoop.complete(t);
             }
         });
+        stream.write(new byte[] {1});
         assertThat(onLoop.get(10, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("would block a Netty event loop");
     }
