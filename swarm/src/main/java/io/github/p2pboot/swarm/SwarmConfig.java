@@ -2,7 +2,6 @@ package io.github.p2pboot.swarm;
 
 import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.multiaddr.Multiaddr;
-import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.peerstore.InMemoryPeerStore;
 import io.github.p2pboot.peerstore.PeerStore;
 import io.github.p2pboot.resource.ResourceLimits;
@@ -105,11 +104,7 @@ public record SwarmConfig(
          * @throws IllegalArgumentException if {@code address} is neither, or names a host
          */
         public Builder listen(Multiaddr address) {
-            HostPort hostPort = HostPort.match(address, Protocol.TCP);
-            if (hostPort == null) {
-                hostPort = HostPort.match(address, Protocol.UDP, Protocol.QUIC_V1);
-            }
-            if (hostPort == null || !hostPort.isIpLiteral()) {
+            if (HostPort.tcpOrQuicSocket(address) == null) {
                 throw new IllegalArgumentException(address + " is not a QUIC or TCP listen address: use /ip4/<address>/udp/<port>/quic-v1"
                         + " or /ip4/<address>/tcp/<port> (or /ip6/...), with an IP address, not a name");
             }

@@ -228,7 +228,7 @@ final class LossyPath {
                     @Override
                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                         if (evt instanceof ChannelInputShutdownEvent) {
-                            StreamEnds.closeWhenFlushed(ctx, ctx.channel());
+                            StreamEnds.closeWhenFlushed(ctx);
                         }
                     }
                 });
