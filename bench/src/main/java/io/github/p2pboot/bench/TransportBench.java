@@ -162,7 +162,7 @@ public final class TransportBench {
                 @Override
                 public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
                     if (event instanceof ChannelInputShutdownEvent) {
-                        StreamEnds.closeWhenFlushed(ctx);
+                        StreamEnds.closeWhenFlushed(ctx, ctx.channel());
                     }
                 }
             });

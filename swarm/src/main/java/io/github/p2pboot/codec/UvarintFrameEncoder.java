@@ -7,7 +7,7 @@ import io.netty.handler.codec.MessageToByteEncoder;
 
 /**
  * Prefixes each outbound {@link ByteBuf} with its length as an unsigned varint. An empty buffer
- * passes unframed: it is the marker {@link io.github.p2pboot.transport.StreamEnds#closeWhenFlushed(io.netty.channel.ChannelHandlerContext)} writes
+ * passes unframed: it is the marker {@link io.github.p2pboot.transport.StreamEnds#closeWhenFlushed} writes
  * to learn when everything before it is out, not a message, and framed it would reach the peer as
  * a zero-length message of its own.
  */

@@ -354,7 +354,7 @@ final class KadStreams {
                 // empty message (a PUT_VALUE echo to the peer, since PUT_VALUE is type 0).
                 ChannelHandlerContext encoder = ctx.pipeline().context(UvarintFrameEncoder.INSTANCE);
                 if (encoder != null) {
-                    StreamEnds.closeWhenFlushed(encoder);
+                    StreamEnds.closeWhenFlushed(encoder, encoder.channel());
                 } else {
                     ctx.close();
                 }

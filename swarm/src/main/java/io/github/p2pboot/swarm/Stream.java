@@ -63,6 +63,6 @@ public interface Stream {
      * while it is still queued; a protocol that answers and then ends the stream uses this.
      */
     default void closeWhenFlushed() {
-        io.github.p2pboot.transport.StreamEnds.closeWhenFlushed(channel());
+        io.github.p2pboot.transport.StreamEnds.closeWhenFlushed(channel(), channel());
     }
 }

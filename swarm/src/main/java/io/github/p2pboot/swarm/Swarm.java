@@ -2,6 +2,7 @@ package io.github.p2pboot.swarm;
 
 import io.github.p2pboot.identity.PeerId;
 import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.multistream.MultistreamListener;
 import io.github.p2pboot.peerstore.AddressSource;
 import io.github.p2pboot.peerstore.PeerStore;
@@ -16,7 +17,6 @@ import io.github.p2pboot.resource.StreamScope;
 import io.github.p2pboot.transport.HostPort;
 import io.github.p2pboot.transport.InterfaceAddresses;
 import io.github.p2pboot.transport.MuxedConnection;
-import io.github.p2pboot.transport.TrafficCounter;
 import io.github.p2pboot.transport.Transport;
 import io.github.p2pboot.transport.TransportListener;
 import io.github.p2pboot.transport.quic.QuicTransport;
@@ -26,6 +26,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -131,10 +132,7 @@ public final class Swarm implements AutoCloseable {
      */
     public java.util.Map<String, TransportTraffic> traffic() {
         java.util.Map<String, TransportTraffic> traffic = new java.util.LinkedHashMap<>();
-        for (Transport transport : transports) {
-            TrafficCounter counter = transport.traffic();
-            traffic.put(transport.name(), new TransportTraffic(counter.bytesReceived(), counter.bytesSent()));
-        }
+        transports.forEach(t -> traffic.put(t.name(), new TransportTraffic(t.traffic().bytesReceived(), t.traffic().bytesSent())));
         return traffic;
     }
 
@@ -406,7 +404,7 @@ public final class Swarm implements AutoCloseable {
         }
         ConnectionScope scope;
         try {
-            scope = resources.openConnection(muxed.remotePeer(), HostPort.tcpOrQuicSocket(muxed.remoteAddress()), muxed.direction());
+            scope = resources.openConnection(muxed.remotePeer(), socketAddress(muxed.remoteAddress()), muxed.direction());
         } catch (ResourceLimitException e) {
             muxed.close();
             throw e;
@@ -570,6 +568,15 @@ public final class Swarm implements AutoCloseable {
             }
             handler.handleStream(connection.stream(channel, protocol, Direction.INBOUND, release));
         }));
+    }
+
+    /** The IP and port of a connection's {@code /ip4|ip6/.../tcp|udp/...} address; null if it has none. */
+    private static InetSocketAddress socketAddress(Multiaddr address) {
+        HostPort hostPort = HostPort.match(address, Protocol.TCP);
+        if (hostPort == null) {
+            hostPort = HostPort.match(address, Protocol.UDP, Protocol.QUIC_V1);
+        }
+        return hostPort != null && hostPort.isIpLiteral() ? hostPort.literalSocketAddress() : null;
     }
 
     private void peerIdentified(PeerInfo info) {

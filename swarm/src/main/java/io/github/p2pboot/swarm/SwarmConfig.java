@@ -2,6 +2,7 @@ package io.github.p2pboot.swarm;
 
 import io.github.p2pboot.identity.PrivateKey;
 import io.github.p2pboot.multiaddr.Multiaddr;
+import io.github.p2pboot.multiaddr.Protocol;
 import io.github.p2pboot.peerstore.InMemoryPeerStore;
 import io.github.p2pboot.peerstore.PeerStore;
 import io.github.p2pboot.resource.ResourceLimits;
@@ -104,7 +105,11 @@ public record SwarmConfig(
          * @throws IllegalArgumentException if {@code address} is neither, or names a host
          */
         public Builder listen(Multiaddr address) {
-            if (HostPort.tcpOrQuicSocket(address) == null) {
+            HostPort hostPort = HostPort.match(address, Protocol.TCP);
+            if (hostPort == null) {
+                hostPort = HostPort.match(address, Protocol.UDP, Protocol.QUIC_V1);
+            }
+            if (hostPort == null || !hostPort.isIpLiteral()) {
                 throw new IllegalArgumentException(address + " is not a QUIC or TCP listen address: use /ip4/<address>/udp/<port>/quic-v1"
                         + " or /ip4/<address>/tcp/<port> (or /ip6/...), with an IP address, not a name");
             }

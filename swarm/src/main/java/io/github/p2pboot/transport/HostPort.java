@@ -44,19 +44,6 @@ public record HostPort(Protocol hostProtocol, String host, Protocol portProtocol
                 Integer.parseInt(components.get(1).value()));
     }
 
-    /**
-     * The IP and port of a TCP address ({@code /ip4|ip6/<ip>/tcp/<port>}) or a QUIC v1 address
-     * ({@code /ip4|ip6/<ip>/udp/<port>/quic-v1}), a trailing {@code /p2p} ignored; null for any
-     * other address, one with a host name included. Never does a name lookup.
-     */
-    public static InetSocketAddress tcpOrQuicSocket(Multiaddr address) {
-        HostPort hostPort = match(address, Protocol.TCP);
-        if (hostPort == null) {
-            hostPort = match(address, Protocol.UDP, Protocol.QUIC_V1);
-        }
-        return hostPort != null && hostPort.isIpLiteral() ? hostPort.literalSocketAddress() : null;
-    }
-
     public boolean isIpLiteral() {
         return hostProtocol == Protocol.IP4 || hostProtocol == Protocol.IP6;
     }

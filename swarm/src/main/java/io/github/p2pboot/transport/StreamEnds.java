@@ -3,7 +3,6 @@ package io.github.p2pboot.transport;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.channel.socket.DuplexChannel;
 
@@ -23,21 +22,12 @@ public final class StreamEnds {
     private StreamEnds() {
     }
 
-    /** Ends the stream of {@code ctx}, the end written from that handler's place in the pipeline. */
-    public static void closeWhenFlushed(ChannelHandlerContext ctx) {
-        closeWhenFlushed(ctx, ctx.channel());
-    }
-
-    /** Ends {@code stream}, the end written from the tail of its pipeline. */
-    public static void closeWhenFlushed(Channel stream) {
-        closeWhenFlushed(stream, stream);
-    }
-
     /**
-     * The end is an empty write from {@code from}, so that the handlers before it (an encoder) see
-     * it and pass it on after what was written before.
+     * Ends {@code stream} after what was written before, the end written from {@code from}: the
+     * stream's channel, or a handler's context so that the handlers before it (an encoder) see the
+     * empty write that marks the end.
      */
-    private static void closeWhenFlushed(ChannelOutboundInvoker from, Channel stream) {
+    public static void closeWhenFlushed(ChannelOutboundInvoker from, Channel stream) {
         if (stream instanceof DuplexChannel duplex && !duplex.isOutputShutdown()) {
             // First everything written so far (an empty write completes after them, in order),
             // then the FIN, then the close: shutdownOutput() bypasses writes still queued, so a FIN

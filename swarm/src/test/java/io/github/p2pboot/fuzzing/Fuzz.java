@@ -41,9 +41,11 @@ public final class Fuzz {
         String single = System.getProperty("fuzz.trySeed");
         if (single != null && !single.isBlank()) {
             long seed = Long.parseLong(single.trim());
-            Failure failure = tryOnce(gen, check, seed);
-            if (failure != null) {
-                throw failure.error(property + " failed on the try of seed " + seed);
+            T value = gen.next(new SplittableRandom(seed));
+            try {
+                check.accept(value);
+            } catch (Throwable e) {
+                throw new AssertionError(property + " failed on the try of seed " + seed + ": " + e + "\n  input: " + value, e);
             }
             return;
         }
@@ -52,33 +54,17 @@ public final class Fuzz {
         SplittableRandom seeds = new SplittableRandom(base);
         for (int i = 0; i < tries; i++) {
             long seed = seeds.nextLong();
-            Failure failure = tryOnce(gen, check, seed);
-            if (failure != null) {
-                throw failure.error(property + " failed at try " + i + " of " + tries + " (try seed " + seed
-                        + "; replay the run with -Dfuzz.seed=" + base + ")");
+            T value = null;
+            try {
+                value = gen.next(new SplittableRandom(seed));
+                check.accept(value);
+            } catch (Throwable e) {
+                if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+                    throw (VirtualMachineError) e;
+                }
+                throw new AssertionError(property + " failed at try " + i + " of " + tries + " (try seed " + seed
+                        + "; replay the run with -Dfuzz.seed=" + base + "): " + e + "\n  input: " + value, e);
             }
-        }
-    }
-
-    /** One try: the value drawn from {@code seed}, checked; null if the check passed. */
-    private static <T> Failure tryOnce(Gen<T> gen, Check<? super T> check, long seed) {
-        T value = null;
-        try {
-            value = gen.next(new SplittableRandom(seed));
-            check.accept(value);
-            return null;
-        } catch (Throwable e) {
-            if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
-                throw (VirtualMachineError) e;
-            }
-            return new Failure(value, e);
-        }
-    }
-
-    /** A failed try: the input (null if drawing it failed) and what was thrown. */
-    private record Failure(Object input, Throwable cause) {
-        AssertionError error(String where) {
-            return new AssertionError(where + ": " + cause + "\n  input: " + input, cause);
         }
     }
 }

@@ -72,14 +72,14 @@ final class PingAnswerer implements ProtocolHandler {
             private void echo(ChannelHandlerContext ctx, ByteBuf payload) {
                 ctx.writeAndFlush(payload);
                 if (++echoed >= endStreamAfter) {
-                    StreamEnds.closeWhenFlushed(ctx);
+                    StreamEnds.closeWhenFlushed(ctx, ctx.channel());
                 }
             }
 
             @Override
             public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
                 if (event instanceof ChannelInputShutdownEvent) {
-                    StreamEnds.closeWhenFlushed(ctx);
+                    StreamEnds.closeWhenFlushed(ctx, ctx.channel());
                 }
             }
         });

@@ -35,7 +35,7 @@ public final class StreamTestSupport {
                     @Override
                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                         if (evt instanceof ChannelInputShutdownEvent) {
-                            StreamEnds.closeWhenFlushed(ctx);
+                            StreamEnds.closeWhenFlushed(ctx, ctx.channel());
                         }
                     }
                 });

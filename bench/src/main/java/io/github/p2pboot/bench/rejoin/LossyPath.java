@@ -228,7 +228,7 @@ final class LossyPath {
                     @Override
                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                         if (evt instanceof ChannelInputShutdownEvent) {
-                            StreamEnds.closeWhenFlushed(ctx);
+                            StreamEnds.closeWhenFlushed(ctx, ctx.channel());
                         }
                     }
                 });

@@ -88,7 +88,7 @@ final class PerfServer implements ProtocolHandler {
                     log.debug("perf stream from {}: sending failed: {}", stream.remotePeer(), failure.toString());
                     StreamReset.reset(ctx.channel());
                 } else {
-                    StreamEnds.closeWhenFlushed(ctx);
+                    StreamEnds.closeWhenFlushed(ctx, ctx.channel());
                 }
             });
         }

@@ -198,7 +198,7 @@ public final class Ping {
                 if (batch != null) {
                     ctx.write(batch, ctx.voidPromise());
                 }
-                StreamEnds.closeWhenFlushed(ctx);
+                StreamEnds.closeWhenFlushed(ctx, ctx.channel());
             }
         }
 
